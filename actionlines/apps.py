@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ActionLinesConfig(AppConfig):
+    name = "actionlines"
+    verbose_name = "Actielijnen"

@@ -1,0 +1,321 @@
+"""The measures of the NAP: activities, who is responsible, their status and references."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from .timeframes import parse_timeframe
+
+
+class ActorKind(models.TextChoices):
+    MINISTRY = "ministerie", "Ministerie"
+    GOVERNMENT_COMMISSIONER = "regeringscommissaris", "Regeringscommissaris"
+    AGENCY = "uitvoeringsorganisatie", "Uitvoeringsorganisatie"
+    SOCIAL_PARTNERS = "sociale-partners", "Sociale partners"
+    OTHER = "overig", "Overig"
+
+
+class ActorManager(models.Manager):
+    def get_by_natural_key(self, code):
+        return self.get(code=code)
+
+
+class Actor(models.Model):
+    """Who carries out an activity (the report's "Wie"): a ministry or another party."""
+
+    code = models.CharField(
+        "code", max_length=20, unique=True, help_text="Korte code zoals in de rapportage, bv. OCW."
+    )
+    name = models.CharField("naam", max_length=200)
+    kind = models.CharField("soort", max_length=30, choices=ActorKind.choices)
+
+    objects = ActorManager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "actor"
+        verbose_name_plural = "actoren"
+
+    def __str__(self) -> str:
+        return self.code
+
+    def natural_key(self):
+        return (self.code,)
+
+
+class StatusManager(models.Manager):
+    def get_by_natural_key(self, code):
+        return self.get(code=code)
+
+
+class Status(models.Model):
+    """A step on the fixed, published status list. Statuses are data, edited by coordinators."""
+
+    code = models.SlugField("code", max_length=40, unique=True)
+    label = models.CharField("naam", max_length=60)
+    definition = models.TextField("definitie", help_text="De openbare uitleg van deze status.")
+    position = models.PositiveSmallIntegerField("volgorde", default=0)
+    colour = models.CharField(
+        "kleur",
+        max_length=7,
+        default="#535353",
+        help_text="Hexadecimale kleur, bv. #01689b. Nooit de enige drager van betekenis.",
+    )
+    icon = models.CharField(
+        "symbool", max_length=4, blank=True, help_text="Tekensymbool naast de kleur, bv. ✓."
+    )
+    is_closed = models.BooleanField(
+        "afgesloten",
+        default=False,
+        help_text="Afgerond of niet voortgezet: telt niet mee als achterstallig.",
+    )
+
+    objects = StatusManager()
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = "status"
+        verbose_name_plural = "statussen"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(colour__regex=r"^#[0-9A-Fa-f]{6}$"), name="status_colour_is_hex"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def natural_key(self):
+        return (self.code,)
+
+
+class ActivityActorManager(models.Manager):
+    def get_by_natural_key(self, activity_slug, actor_code):
+        return self.get(activity__slug=activity_slug, actor__code=actor_code)
+
+
+class ActivityActor(models.Model):
+    """Links an actor to an activity, keeping the printed order of the "Wie" column."""
+
+    activity = models.ForeignKey(
+        "measures.Activity", on_delete=models.CASCADE, related_name="actor_links"
+    )
+    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="activity_links")
+    position = models.PositiveSmallIntegerField("volgorde", default=0)
+
+    objects = ActivityActorManager()
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = "betrokken actor"
+        verbose_name_plural = "betrokken actoren"
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "actor"], name="activity_actor_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor} bij {self.activity}"
+
+    def natural_key(self):
+        return (*self.activity.natural_key(), *self.actor.natural_key())
+
+    natural_key.dependencies = ["measures.activity", "measures.actor"]
+
+
+class ActivityQuerySet(models.QuerySet):
+    def published(self):
+        """What the public may see. Every public page, export and report starts here."""
+        return self.filter(is_public=True)
+
+    def with_related(self):
+        """Everything a list, export or report row shows, in a fixed number of queries."""
+        return self.select_related("action_line", "status").prefetch_related(
+            models.Prefetch(
+                "actor_links",
+                queryset=ActivityActor.objects.select_related("actor").order_by("position"),
+            ),
+            models.Prefetch("footnotes", queryset=Footnote.objects.order_by("position")),
+        )
+
+    def covering_year(self, year: int):
+        """Activities whose timeframe includes (part of) that year."""
+        return self.filter(start_year__lte=year).filter(
+            Q(end_year__gte=year) | Q(end_year__isnull=True)
+        )
+
+    def overdue(self, today: datetime.date | None = None):
+        """Timeframe has ended, but the status is not closed."""
+        today = today or timezone.localdate()
+        quarter = (today.month - 1) // 3 + 1
+        ended = Q(end_year__lt=today.year) | Q(
+            end_year=today.year, end_quarter__isnull=False, end_quarter__lt=quarter
+        )
+        return self.filter(ended, status__is_closed=False)
+
+    def stale(self, days: int | None = None, now: datetime.datetime | None = None):
+        """Not updated for a long time (NAP_STALE_AFTER_DAYS by default)."""
+        days = settings.NAP_STALE_AFTER_DAYS if days is None else days
+        now = now or timezone.now()
+        return self.filter(updated_at__lt=now - datetime.timedelta(days=days))
+
+
+class ActivityManager(models.Manager.from_queryset(ActivityQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Activity(models.Model):
+    """One row of the report's annex: a measure under an action line.
+
+    The explanation is plain text with paragraphs separated by blank lines, lines starting
+    with "- " as bullet items, and footnote references written as ``[^N]`` where N is the
+    footnote number as printed in the report.
+    """
+
+    action_line = models.ForeignKey(
+        "actionlines.ActionLine",
+        on_delete=models.PROTECT,
+        related_name="activities",
+        verbose_name="actielijn",
+    )
+    position = models.PositiveIntegerField(
+        "volgorde", help_text="Plaats binnen de actielijn, zoals in de rapportage."
+    )
+    title = models.CharField("activiteit", max_length=300)
+    slug = models.SlugField("slug", max_length=120, unique=True)
+    status = models.ForeignKey(
+        Status, on_delete=models.PROTECT, related_name="activities", verbose_name="status"
+    )
+    actors = models.ManyToManyField(
+        Actor,
+        through=ActivityActor,
+        related_name="activities",
+        verbose_name="wie",
+        blank=True,
+    )
+    timeframe_label = models.CharField(
+        "wanneer", max_length=100, blank=True, help_text="Zoals gedrukt, bv. 'Q1 en Q3 2024'."
+    )
+    start_year = models.PositiveSmallIntegerField("startjaar", null=True, blank=True)
+    start_quarter = models.PositiveSmallIntegerField("startkwartaal", null=True, blank=True)
+    end_year = models.PositiveSmallIntegerField(
+        "eindjaar", null=True, blank=True, help_text="Leeg bij een open einde."
+    )
+    end_quarter = models.PositiveSmallIntegerField("eindkwartaal", null=True, blank=True)
+    explanation = models.TextField("toelichting")
+    deviates_from_plan = models.BooleanField("afwijking van de planning", default=False)
+    is_public = models.BooleanField("openbaar", default=True)
+    created_at = models.DateTimeField("aangemaakt", default=timezone.now, editable=False)
+    updated_at = models.DateTimeField("laatst bijgewerkt", default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="bijgewerkt door",
+    )
+    # Optimistic locking: every save bumps it, and an edit based on an older version is refused.
+    version = models.PositiveIntegerField("versie", default=1)
+
+    history = HistoricalRecords(m2m_fields=[actors], excluded_fields=["updated_by"])
+    objects = ActivityManager()
+
+    class Meta:
+        ordering = ["action_line__number", "position"]
+        verbose_name = "activiteit"
+        verbose_name_plural = "activiteiten"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action_line", "position"], name="activity_unique_position_per_line"
+            ),
+            models.CheckConstraint(
+                condition=Q(start_quarter__isnull=True) | Q(start_quarter__range=(1, 4)),
+                name="activity_start_quarter_1_to_4",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_quarter__isnull=True) | Q(end_quarter__range=(1, 4)),
+                name="activity_end_quarter_1_to_4",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_year__isnull=True)
+                | Q(end_year__isnull=True)
+                | Q(start_year__lt=F("end_year"))
+                | (
+                    Q(start_year=F("end_year"))
+                    & (
+                        Q(start_quarter__isnull=True)
+                        | Q(end_quarter__isnull=True)
+                        | Q(start_quarter__lte=F("end_quarter"))
+                    )
+                ),
+                name="activity_start_not_after_end",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("measures:activity-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    natural_key.dependencies = ["actionlines.actionline", "measures.status", "measures.actor"]
+
+    def apply_timeframe_label(self) -> None:
+        """Derive the structured start and end from the printed label."""
+        timeframe = parse_timeframe(self.timeframe_label)
+        self.start_year = timeframe.start.year if timeframe.start else None
+        self.start_quarter = timeframe.start.quarter if timeframe.start else None
+        self.end_year = timeframe.end.year if timeframe.end else None
+        self.end_quarter = timeframe.end.quarter if timeframe.end else None
+
+    @property
+    def ordered_actors(self) -> list[Actor]:
+        """Actors in the order the report prints them (uses the prefetch of ``with_related``)."""
+        return [link.actor for link in self.actor_links.all()]
+
+
+class FootnoteManager(models.Manager):
+    def get_by_natural_key(self, activity_slug, number):
+        return self.get(activity__slug=activity_slug, number=number)
+
+
+class Footnote(models.Model):
+    """A numbered reference under an activity, mostly Kamerstukken and web addresses."""
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="footnotes", verbose_name="activiteit"
+    )
+    number = models.PositiveIntegerField("nummer", help_text="Het nummer zoals gedrukt.")
+    position = models.PositiveSmallIntegerField("volgorde", default=0)
+    text = models.TextField("tekst")
+    url = models.URLField("link", max_length=500, blank=True)
+
+    history = HistoricalRecords()
+    objects = FootnoteManager()
+
+    class Meta:
+        ordering = ["activity", "position", "number"]
+        verbose_name = "voetnoot"
+        verbose_name_plural = "voetnoten"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "number"], name="footnote_unique_number_per_activity"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"[{self.number}] {self.text[:60]}"
+
+    def natural_key(self):
+        return (*self.activity.natural_key(), self.number)
+
+    natural_key.dependencies = ["measures.activity"]

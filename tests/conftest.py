@@ -1,0 +1,28 @@
+import pytest
+
+from tests.factories import make_action_line, make_actor, make_status
+
+
+@pytest.fixture
+def action_line(db):
+    return make_action_line(1, title="Er zijn gedeelde maatschappelijke waarden en normen")
+
+
+@pytest.fixture
+def status(db):
+    return make_status("loopt", label="Loopt")
+
+
+@pytest.fixture
+def closed_status(db):
+    return make_status("afgerond", label="Afgerond", is_closed=True)
+
+
+@pytest.fixture
+def ocw(db):
+    return make_actor("OCW", name="Ministerie van Onderwijs, Cultuur en Wetenschap")
+
+
+@pytest.fixture
+def szw(db):
+    return make_actor("SZW", name="Ministerie van Sociale Zaken en Werkgelegenheid")
