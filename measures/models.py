@@ -142,6 +142,13 @@ class ActivityQuerySet(models.QuerySet):
             models.Prefetch("footnotes", queryset=Footnote.objects.order_by("position")),
         )
 
+    def search(self, text: str):
+        """Activities whose title or explanation mention the text."""
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(Q(title__icontains=text) | Q(explanation__icontains=text))
+
     def covering_year(self, year: int):
         """Activities whose timeframe includes (part of) that year."""
         return self.filter(start_year__lte=year).filter(
