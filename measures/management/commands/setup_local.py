@@ -11,6 +11,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from measures.models import Activity
+
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 
 
@@ -22,10 +24,19 @@ class Command(BaseCommand):
             raise CommandError("setup_local is alleen voor lokaal gebruik (DJANGO_DEBUG=1).")
         call_command("migrate", interactive=False, verbosity=0)
         fixtures = sorted(str(path) for path in FIXTURES_DIR.glob("*.json"))
-        if fixtures:
+        # Only into an empty database: reloading would silently undo local edits.
+        if fixtures and not Activity.objects.exists():
             call_command("loaddata", *fixtures, verbosity=0)
             self.stdout.write(f"Gegevens geladen uit {len(fixtures)} bestand(en) in fixtures/.")
+        self._record_initial_history()
         self._create_admin()
+
+    def _record_initial_history(self) -> None:
+        """loaddata saves raw, so simple-history records nothing: start each story at its date."""
+        unrecorded = list(Activity.objects.exclude(pk__in=Activity.history.values("id")))
+        for activity in unrecorded:
+            activity._history_date = activity.updated_at
+        Activity.history.bulk_history_create(unrecorded, default_change_reason="Rapportage")
 
     def _create_admin(self) -> None:
         user_model = get_user_model()

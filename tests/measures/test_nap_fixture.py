@@ -1,0 +1,128 @@
+"""The shipped data: every row of the 2025 report's annex, clean and complete."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from actionlines.models import ActionLine
+from measures.models import Activity, Footnote, Status
+from measures.timeframes import parse_timeframe
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+PROVENANCE = (FIXTURES / "README.md").read_text(encoding="utf-8")
+
+# OCR errors fixed by hand in the fixture; none may come back.
+OCR_JUNK = [
+    r"Kamerstukken (Il|11)\b",
+    r"[I|]hbti",
+    r"\blhbtig\+",
+    r"geévalueerd",
+    r"creéren",
+    r"gelipdatet",
+    r"ActdRespect",
+    r"lJssel",
+    r"\bledereen\b",
+    r"geinformeerd",
+    r"geimplementeerd",
+    r"coérdinatie",
+    r"\bInjuni\b",
+    r"sighalering",
+    r"\bcC\b",
+    r"\boo\b",
+    r"t_TI",
+    r"_l\b",
+    r"t;l",
+    r"\\'II",
+]
+# Page furniture and the legend: words that stood alone in the OCR'd table.
+FURNITURE = re.compile(
+    r"(?m)^\s*(Activiteit|Status|Wanneer|Wie|Toelichting|Nog niet begonnen|[—=_,;|/'‘’«]+)\s*$"
+)
+PAGE_HEADER = re.compile(r"Actielijn [1-5] (Er zijn|Wet- en|Organisaties|Iedereen|ledereen)")
+MARKER = re.compile(r"\[\^(\d+)\]")
+# Rows the report printed without a "Wanneer", as listed in the provenance.
+WITHOUT_TIMEFRAME = set(
+    re.findall(
+        r"(?m)^- `([a-z0-9-]+)`",
+        PROVENANCE.split("## Rows printed without a timeframe")[1].split("\n## ")[0],
+    )
+)
+
+
+@pytest.fixture
+def nap(db):
+    call_command("loaddata", str(FIXTURES / "nap_2025.json"), verbosity=0)
+    return list(Activity.objects.with_related())
+
+
+def test_the_fixture_loads_into_an_empty_database_with_all_five_action_lines(nap):
+    assert list(ActionLine.objects.values_list("number", flat=True)) == [1, 2, 3, 4, 5]
+    assert set(Status.objects.values_list("code", flat=True)) >= {
+        "nog-niet-gestart",
+        "loopt",
+        "vertraagd",
+        "afgerond",
+        "doorlopend",
+        "niet-voortgezet",
+    }
+    for action_line in ActionLine.objects.all():
+        assert action_line.activities.exists(), action_line
+
+
+def test_every_activity_is_complete(nap):
+    for activity in nap:
+        assert activity.title.strip(), activity.slug
+        assert activity.explanation.strip(), activity.slug
+        assert activity.status_id, activity.slug
+        assert activity.ordered_actors, activity.slug
+        assert activity.timeframe_label or activity.slug in WITHOUT_TIMEFRAME, activity.slug
+
+
+def test_every_timeframe_parses_or_is_recorded_as_unreadable(nap):
+    for activity in nap:
+        if not parse_timeframe(activity.timeframe_label).parsed:
+            assert f"`{activity.timeframe_label}`" in PROVENANCE, activity.slug
+
+
+def test_footnote_markers_and_footnotes_match_one_to_one(nap):
+    for activity in nap:
+        markers = [int(n) for n in MARKER.findall(activity.explanation)]
+        numbers = [footnote.number for footnote in activity.footnotes.all()]
+        assert sorted(set(markers)) == sorted(numbers), activity.slug
+
+
+def test_footnotes_are_numbered_continuously_through_the_report(nap):
+    numbers = sorted(Footnote.objects.values_list("number", flat=True))
+
+    # Footnote 1 sits in the covering letter, not in the annex (see the provenance).
+    assert numbers == list(range(2, len(numbers) + 2))
+
+
+def test_footnote_links_are_real_urls(nap):
+    for footnote in Footnote.objects.exclude(url=""):
+        assert re.fullmatch(r"https?://[^\s]+[^.\s]", footnote.url), footnote.url
+
+
+def test_no_ocr_junk_page_furniture_or_broken_hyphenation_remains(nap):
+    texts = [
+        (activity.slug, field, value)
+        for activity in nap
+        for field, value in (("title", activity.title), ("explanation", activity.explanation))
+    ] + [
+        (footnote.activity.slug, "footnote", footnote.text)
+        for footnote in Footnote.objects.select_related("activity")
+    ]
+    for slug, field, text in texts:
+        for pattern in OCR_JUNK:
+            assert not re.search(pattern, text), (slug, field, pattern)
+        assert not FURNITURE.search(text), (slug, field, FURNITURE.search(text).group())
+        assert not PAGE_HEADER.search(text), (slug, field)
+        # A word broken across a line ("gesprek-\nken") must have been joined.
+        assert not re.search(r"[a-zë]-\n[a-z]", text), (slug, field)
+
+
+def test_every_status_is_justified_in_the_provenance(nap):
+    for activity in nap:
+        assert activity.slug in PROVENANCE, activity.slug
