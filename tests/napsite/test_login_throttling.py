@@ -4,8 +4,10 @@ import logging
 from datetime import timedelta
 
 import pytest
+from axes.exceptions import AxesBackendRequestParameterRequired
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
+from django.http import HttpRequest
 from django.urls import reverse
 
 PASSWORD = "een-lang-en-goed-wachtwoord"
@@ -90,6 +92,14 @@ def test_the_test_clients_own_logins_still_work(client, admin_client, editor):
 
     assert client.get(reverse("admin:index")).status_code == 200
     assert admin_client.get(reverse("admin:index")).status_code == 200
+
+
+def test_a_login_without_a_request_is_refused_so_no_login_path_escapes_throttling(client, editor):
+    """django-axes needs the request; tests use force_login or pass request=HttpRequest()."""
+    with pytest.raises(AxesBackendRequestParameterRequired):
+        client.login(username="redacteur", password=PASSWORD)
+
+    assert client.login(request=HttpRequest(), username="redacteur", password=PASSWORD)
 
 
 def test_login_failures_leave_no_username_password_or_address_in_the_logs(
