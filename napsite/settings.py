@@ -4,49 +4,19 @@ One module, driven by the environment (see README "Configuratie"). Local runs ne
 configuration at all: SQLite in ``var/`` and debug mode off unless asked for.
 """
 
+import base64
+import hashlib
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_HASHES
 from django.core.exceptions import ImproperlyConfigured
 
+from napsite.env import env_bool, env_int, env_list
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
-
-def env_bool(name: str, default: bool) -> bool:
-    """Read a boolean; refuse anything that is not clearly yes or no."""
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ImproperlyConfigured(
-        f"{name}={raw!r} is not a boolean; use one of 1/0, true/false, yes/no, on/off."
-    )
-
-
-def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    return [item.strip() for item in raw.split(",") if item.strip()]
-
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
@@ -74,6 +44,8 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "simple_history",
+    "csp",
+    "axes",
     "actionlines",
     "measures",
     "reporting",
@@ -82,14 +54,24 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Answers /healthz itself, before CommonMiddleware checks the Host header: load balancers
+    # probe instances by their own address.
+    "napsite.middleware.HealthCheckMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Directly inside CSPMiddleware, so its additions reach the header CSPMiddleware writes.
+    "napsite.middleware.AdminContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before anything reads the request body (CsrfViewMiddleware reads POST).
+    "napsite.middleware.RequestSizeLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "napsite.urls"
@@ -129,8 +111,20 @@ except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # While PostgreSQL is unreachable a request fails within seconds instead of hanging a
+    # worker; /healthz then answers 503 quickly.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("DJANGO_DB_CONNECT_TIMEOUT", 5, minimum=1)
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -168,9 +162,139 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
+# Logs go to stderr (collected by the container runtime or systemd). Django logs the path and
+# status of failed requests, never their bodies; gunicorn's access log leaves out client
+# addresses (napsite/gunicorn.conf.py); django-axes masks usernames and addresses below.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "discard": {"class": "logging.NullHandler"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Scanners send made-up Host headers all day; the access log already shows the 400s,
+        # a traceback for each would bury real errors.
+        "django.security.DisallowedHost": {"handlers": ["discard"], "propagate": False},
+    },
 }
+
+
+# --- Production hardening (issue 7) ------------------------------------------------------
+# Safe production defaults; local development (DJANGO_DEBUG=1 over http://127.0.0.1:8000)
+# switches off what needs HTTPS. `manage.py check --deploy` is clean with the production
+# environment in the README ("In productie") and silences nothing.
+
+# The app runs behind this many reverse proxies (load balancer, nginx) that terminate TLS, set
+# X-Forwarded-Proto and append the peer address to X-Forwarded-For. 0: gunicorn faces clients
+# directly and those headers are not trusted (a client could forge them).
+PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0, minimum=0)
+if PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers probe over plain HTTP on the instance's own address.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+# Only says the domain consents to browsers' preload lists; someone still has to submit it.
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Secure cookies are never sent over plain HTTP, so local development turns them off.
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+# No script of ours reads the CSRF cookie: forms carry the token in a hidden field.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if not _origin.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(
+            f"DJANGO_CSRF_TRUSTED_ORIGINS: {_origin!r} needs a scheme, e.g. https://{_origin}."
+        )
+
+# Content Security Policy (django-csp 4): everything from our own origin, no inline script or
+# style, no plugins, no framing. Public pages need nothing more.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+
+def _csp_hash(source: str) -> str:
+    digest = hashlib.sha256(source.encode()).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+# The admin's third-party templates carry a few fixed inline snippets. Rather than
+# 'unsafe-inline', the admin (only) allows exactly these by hash; 'unsafe-hashes' is what lets
+# a hash cover an attribute (style="", onchange=""). An injected snippet still cannot run.
+# tests/napsite/test_security_headers.py fails when a library upgrade adds or changes one.
+NAP_ADMIN_CSP_UPDATE = {
+    "script-src": [
+        UNSAFE_HASHES,
+        # import_export/templates/admin/import_export/export.html: "select all" checkbox.
+        _csp_hash("onSelectToggleChange(event)"),
+    ],
+    "style-src": [
+        UNSAFE_HASHES,
+        # import_export/templates/admin/import_export/export.html
+        _csp_hash("padding: 0;"),
+        _csp_hash("font-weight: bold;"),
+        # simple_history/templates/simple_history/object_history_list.html
+        _csp_hash("border-top: 0"),
+        # django/contrib/admin/templates/admin/change_list.html (lists without actions)
+        _csp_hash("\n      #changelist table thead th:first-child {width: inherit}\n    "),
+    ],
+}
+
+# Admin login throttling (django-axes). A username is locked out *from one address* after
+# this many failures, so colleagues behind the same ministry gateway can still log in and an
+# attacker cannot lock a user out from elsewhere. The lockout ends after the cool-off.
+AXES_FAILURE_LIMIT = env_int("NAP_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("NAP_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "napsite.security.client_ip_address"
+AXES_LOCKOUT_CALLABLE = "napsite.views.login_locked_out"
+AXES_COOLOFF_MESSAGE = "Te veel mislukte inlogpogingen. Probeer het later opnieuw."
+# Axes' log lines name the client; keep usernames, addresses and browsers out of the logs.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "user_agent"]
+
+# Upload limits. Form fields (everything but files) may take this much memory; files larger
+# than FILE_UPLOAD_MAX_MEMORY_SIZE are streamed to a temporary file instead.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440, minimum=1)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440, minimum=1)
+# The largest spreadsheet an editor may import (read by the admin import).
+NAP_IMPORT_MAX_BYTES = env_int("NAP_IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
+# Any request body larger than an import file plus its form is refused before it is read.
+NAP_MAX_REQUEST_BYTES = NAP_IMPORT_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE
+
+# Cache: local memory per process by default; a shared Redis (CACHE_URL=redis://host:6379/0)
+# once several app instances must see the same cached pages.
+CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"CACHE_URL={CACHE_URL!r} is not a Redis URL (redis://, rediss:// or unix://)."
+        )
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

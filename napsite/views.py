@@ -1,0 +1,74 @@
+"""Site-wide endpoints and error pages: health check, rejected requests, login lockout."""
+
+import logging
+
+from django.conf import settings
+from django.contrib import admin
+from django.core.exceptions import RequestDataTooBig
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+logger = logging.getLogger(__name__)
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers: 200 when this process can reach the database, 503 when not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as exc:
+        logger.warning("Health check: database unreachable (%s)", type(exc).__name__)
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def request_too_large(request: HttpRequest) -> HttpResponse:
+    megabytes = settings.NAP_IMPORT_MAX_BYTES / (1024 * 1024)
+    return render(
+        request,
+        "napsite/request_rejected.html",
+        {
+            "title": "Het verzoek is te groot",
+            "message": (
+                f"Wat u verstuurde is groter dan deze site aanneemt. Een importbestand mag "
+                f"hoogstens {megabytes:.0f} MB zijn. Maak het bestand kleiner, bijvoorbeeld "
+                f"door het in delen te importeren, en probeer het opnieuw."
+            ),
+        },
+        status=413,
+    )
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400: a Dutch page instead of Django's English one, 413 for oversized bodies."""
+    if isinstance(exception, RequestDataTooBig):
+        return request_too_large(request)
+    return render(
+        request,
+        "napsite/request_rejected.html",
+        {
+            "title": "Dit verzoek kan niet worden verwerkt",
+            "message": (
+                "Het verzoek is onvolledig of onjuist opgebouwd. Ga terug naar de vorige "
+                "pagina en probeer het opnieuw."
+            ),
+        },
+        status=400,
+    )
+
+
+def login_locked_out(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: dict | None
+) -> HttpResponse:
+    """django-axes' lockout response: a Dutch page in the admin's look, 429 Too Many Requests."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    context = {
+        **admin.site.each_context(request),
+        "title": "Tijdelijk geblokkeerd",
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "cooloff_minutes": minutes,
+    }
+    return render(request, "napsite/login_locked_out.html", context, status=429)
