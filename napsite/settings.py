@@ -163,10 +163,20 @@ STORAGES = {
 # An activity not updated for this many days is flagged as stale to its editors.
 NAP_STALE_AFTER_DAYS = env_int("NAP_STALE_AFTER_DAYS", 180)
 
+# The spreadsheet update round (django-import-export, measures/update_round.py).
+# Without the permission codes any admin user could import and export; with them it takes
+# the explicit permissions measures.import_activity and measures.export_activity.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
+# Imports run in a transaction: the preview is rolled back, a confirmed import is all or nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# The library's own escaping strips "=" and turns numbers into text; the update template
+# escapes formula-like text itself (measures.spreadsheets.escape_formula).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+# An update-round file is refused above this size (bytes) or number of rows.
+NAP_IMPORT_MAX_UPLOAD_BYTES = env_int("NAP_IMPORT_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
+NAP_IMPORT_MAX_ROWS = env_int("NAP_IMPORT_MAX_ROWS", 5000)
 
 LOGGING = {
     "version": 1,
