@@ -210,7 +210,6 @@ class ActivityAdmin(ImportExportMixin, SimpleHistoryAdmin):
     list_select_related = ["action_line", "status"]
     search_fields = ["title", "explanation", "slug"]
     autocomplete_fields = ["action_line"]
-    prepopulated_fields = {"slug": ["title"]}
     readonly_fields = [
         "start_year",
         "start_quarter",
@@ -338,9 +337,9 @@ class ActivityAdmin(ImportExportMixin, SimpleHistoryAdmin):
         return readonly
 
     def get_prepopulated_fields(self, request, obj=None):
-        if not manages_all_activities(request.user):
-            return {}
-        return super().get_prepopulated_fields(request, obj)
+        # Not a class attribute: the history view reads that one for every role, and staff
+        # have no title field to prepopulate the slug from.
+        return {"slug": ["title"]} if manages_all_activities(request.user) else {}
 
     def revert_disabled(self, request, obj=None):
         # Reverting would save an old version number and bypass the conflict check.

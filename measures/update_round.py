@@ -25,6 +25,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.template.defaultfilters import filesizeformat
 from django.utils.text import capfirst
 from import_export import fields, resources
 from import_export.formats import base_formats
@@ -221,10 +222,10 @@ class UpdateRoundImportForm(ImportForm):
     def __init__(self, formats, resources, **kwargs):
         super().__init__(formats, resources, **kwargs)
         self.extensions = {f".{fmt().get_extension()}": str(i) for i, fmt in enumerate(formats)}
-        limit = settings.NAP_IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024)
+        limit = filesizeformat(settings.NAP_IMPORT_MAX_UPLOAD_BYTES)
         upload = self.fields["import_file"]
         upload.label = "Ingevuld bijwerksjabloon"
-        upload.help_text = f"Een .xlsx- of .csv-bestand (UTF-8) van hoogstens {limit} MB."
+        upload.help_text = f"Een .xlsx- of .csv-bestand (UTF-8) van hoogstens {limit}."
         upload.widget.attrs = {"accept": ",".join(self.extensions)}
         self.fields["format"].required = False
         self.fields["format"].widget = forms.HiddenInput()
@@ -241,8 +242,8 @@ class UpdateRoundImportForm(ImportForm):
                 f"‘{upload.name}’ is geen .xlsx- of .csv-bestand. Upload het bijwerksjabloon.",
             )
         elif upload.size > settings.NAP_IMPORT_MAX_UPLOAD_BYTES:
-            limit = settings.NAP_IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024)
-            self.add_error("import_file", f"Het bestand is groter dan {limit} MB.")
+            limit = filesizeformat(settings.NAP_IMPORT_MAX_UPLOAD_BYTES)
+            self.add_error("import_file", f"Het bestand is groter dan {limit}.")
         else:
             cleaned["format"] = self.extensions[extension]
         return cleaned
