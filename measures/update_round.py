@@ -12,7 +12,9 @@ imports, so the resource checks them itself):
   ignored with a notice;
 - a row exported at an older version than the current one is refused, unless the editor left
   it untouched, in which case it is skipped (someone else's newer edit stays);
-- every write goes through ``services.save_activity``, so history and versions stay right.
+- every write goes through ``services.save_activity``, so history and versions stay right;
+- the preview writes nothing at all; the confirmation checks every row again and writes in
+  one transaction, rolled back entirely if any row fails.
 """
 
 import copy
@@ -575,7 +577,8 @@ class UpdateRoundResource(resources.ModelResource):
         context = {
             ACTION_LINE: str(activity.action_line.number),
             TITLE: activity.title,
-            ACTORS: ", ".join(actor.code for actor in activity.ordered_actors),
+            # From the loaded activity: a copy loses its prefetched actors.
+            ACTORS: ", ".join(a.code for a in self._activities[activity.slug].ordered_actors),
         }
         for column, current in context.items():
             if column in row and cell_text(row[column]) != cell_text(current):
@@ -597,6 +600,12 @@ class UpdateRoundResource(resources.ModelResource):
         if import_validation_errors:
             return False
         return not self._checks[self._line].values
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        # The preview only reads. Every check is made above; writing each row and rolling it
+        # back would cost queries per row and record history that is then thrown away.
+        if not self._is_dry_run(kwargs):
+            super().save_instance(instance, is_create, row, **kwargs)
 
     def do_instance_save(self, instance, is_create):
         if is_create:  # get_or_init_instance never makes one; this guards that promise
