@@ -2,9 +2,11 @@
 make: the change form, the update template and its import. Plain functions, like factories."""
 
 import csv
+import importlib
 import io
 import itertools
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -23,11 +25,23 @@ XLSX, CSV = "0", "1"  # the update template's formats, in the order the admin of
 _counter = itertools.count(1)
 
 
+def editor_role(name: str) -> Group:
+    """A group as the data migration made it.
+
+    A transactional test (such as the browser tests) ends by emptying the database, groups
+    included; the next test then gets them back from the same migration code.
+    """
+    if not Group.objects.filter(name=name).exists():
+        roles = importlib.import_module("measures.migrations.0004_editor_roles")
+        roles.create_editor_roles(apps, schema_editor=None)
+    return Group.objects.get(name=name)
+
+
 def make_staff_member(*actors, username: str | None = None, **fields):
     """A ministry employee working for these actors."""
     username = username or f"medewerker{next(_counter)}"
     user = get_user_model().objects.create_user(username, is_staff=True, **fields)
-    user.groups.add(Group.objects.get(name=MINISTRY_STAFF))
+    user.groups.add(editor_role(MINISTRY_STAFF))
     for actor in actors:
         ActorMembership.objects.create(user=user, actor=actor)
     return user
@@ -36,7 +50,7 @@ def make_staff_member(*actors, username: str | None = None, **fields):
 def make_coordinator(username: str | None = None, **fields):
     username = username or f"coordinator{next(_counter)}"
     user = get_user_model().objects.create_user(username, is_staff=True, **fields)
-    user.groups.add(Group.objects.get(name=COORDINATOR))
+    user.groups.add(editor_role(COORDINATOR))
     return user
 
 

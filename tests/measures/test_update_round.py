@@ -477,7 +477,7 @@ def test_empty_lines_in_a_sheet_are_not_rows(client, round_):
 # All or nothing, also when found only at confirmation ------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True)  # real transactions, as in production
 def test_a_row_changed_between_preview_and_confirm_stops_the_whole_import(
     client, action_line, status, closed_status, ocw
 ):
