@@ -18,6 +18,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.timezone import localdate
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
@@ -30,10 +31,7 @@ CONFLICT_MESSAGE = (
     "nog niet opgeslagen; ze staan hieronder nog in het formulier. Dit is er intussen "
     "veranderd:"
 )
-CONFLICT_ADVICE = (
-    "Neem over wat u van de ander wilt houden en sla dan opnieuw op; uw versie vervangt dan "
-    "de huidige."
-)
+CONFLICT_ADVICE = "Controleer het formulier en sla opnieuw op."
 
 
 def manages_all_activities(user) -> bool:
@@ -123,6 +121,12 @@ class FootnoteInline(admin.StackedInline):
     fields = [("number", "position"), "text", "url"]
 
 
+def _same(a, b) -> bool:
+    if isinstance(a, str) and isinstance(b, str):
+        return a.replace("\r\n", "\n").strip() == b.replace("\r\n", "\n").strip()
+    return a == b
+
+
 class ActivityAdminForm(forms.ModelForm):
     """The activity form. It carries the version it was opened at, and refuses to save over
     a newer one (optimistic locking)."""
@@ -142,12 +146,58 @@ class ActivityAdminForm(forms.ModelForm):
             )
         if base_version != current.version:
             revisions = services.revisions_since({current.pk: base_version}).get(current.pk, [])
-            # The editor has now seen what changed: saving again means keeping their version.
-            self.data = self.data.copy()
-            self.data[self.add_prefix("version")] = current.version
-            changes = [revision.describe() for revision in revisions]
-            raise ValidationError([CONFLICT_MESSAGE, *changes, CONFLICT_ADVICE], code="conflict")
+            taken, both = self._merge_newer_version(current, base_version)
+            lines = [CONFLICT_MESSAGE, *(revision.describe() for revision in revisions)]
+            if taken:
+                lines.append(f"Overgenomen in het formulier: {', '.join(taken)}.")
+            if both:
+                lines.append(
+                    f"U en de ander wijzigden allebei: {', '.join(both)}. Uw versie staat in het "
+                    "formulier."
+                )
+            raise ValidationError([*lines, CONFLICT_ADVICE], code="conflict")
         return cleaned_data
+
+    def _merge_newer_version(self, current, base_version) -> tuple[list[str], list[str]]:
+        """Prepare the form for the next save, which is based on the current version.
+
+        A field the editor left alone takes the other person's value, so saving again does not
+        quietly undo their work; a field the editor changed keeps the editor's value. Returns
+        the labels of the fields taken over, and of those both changed differently.
+        """
+        data = self.data.copy()
+        data[self.add_prefix("version")] = current.version
+        self.data = data
+        base = (
+            Activity.history.filter(id=current.pk, version=base_version)
+            .order_by("-history_date", "-history_id")
+            .first()
+        )
+        taken, both = [], []
+        if base is None:
+            return taken, both
+        for name, form_field in self.fields.items():
+            if name == "version" or name not in self.cleaned_data:
+                continue
+            model_field = Activity._meta.get_field(name)
+            started_from = getattr(base, model_field.attname)
+            theirs = getattr(current, model_field.attname)
+            mine = getattr(self.cleaned_data[name], "pk", self.cleaned_data[name])
+            label = capfirst(model_field.verbose_name)
+            if _same(theirs, started_from):
+                continue
+            if _same(mine, started_from):
+                key = self.add_prefix(name)
+                if isinstance(form_field, forms.BooleanField):
+                    data.pop(key, None)
+                    if theirs:
+                        data[key] = "on"
+                else:
+                    data[key] = theirs
+                taken.append(label)
+            elif not _same(mine, theirs):
+                both.append(label)
+        return taken, both
 
 
 class ChangeStatusForm(forms.Form):
@@ -216,8 +266,11 @@ class ActivityAdmin(ImportExportMixin, SimpleHistoryAdmin):
         "end_year",
         "end_quarter",
         "updated_at",
-        "updated_by",
+        "updated_by_name",
         "actor_codes",
+        "action_line_title",
+        "deviates_from_plan_text",
+        "is_public_text",
     ]
     inlines = [ActivityActorInline, FootnoteInline]
     actions = ["change_status"]
@@ -241,15 +294,15 @@ class ActivityAdmin(ImportExportMixin, SimpleHistoryAdmin):
                     "deviates_from_plan",
                     "is_public",
                     "updated_at",
-                    "updated_by",
+                    "updated_by_name",
                 ]
             },
         ),
     ]
     # Ministry staff see the same activity, but may only change status, timeframe,
-    # explanation and footnotes.
+    # explanation and footnotes. The rest is shown as text: no links to pages they cannot open.
     staff_fieldsets = [
-        (None, {"fields": ["title", "action_line", "actor_codes", "status", "version"]}),
+        (None, {"fields": ["title", "action_line_title", "actor_codes", "status", "version"]}),
         (
             "Wanneer",
             {
@@ -257,13 +310,13 @@ class ActivityAdmin(ImportExportMixin, SimpleHistoryAdmin):
                     "timeframe_label",
                     ("start_year", "start_quarter"),
                     ("end_year", "end_quarter"),
-                    "deviates_from_plan",
+                    "deviates_from_plan_text",
                 ]
             },
         ),
-        (None, {"fields": ["explanation", "is_public", "updated_at", "updated_by"]}),
+        (None, {"fields": ["explanation", "is_public_text", "updated_at", "updated_by_name"]}),
     ]
-    staff_readonly_fields = ["title", "action_line", "deviates_from_plan", "is_public"]
+    staff_readonly_fields = ["title"]
 
     # The spreadsheet update round.
     resource_classes = [update_round.UpdateRoundResource]
@@ -359,6 +412,23 @@ class ActivityAdmin(ImportExportMixin, SimpleHistoryAdmin):
     @admin.display(description="wie")
     def actor_codes(self, activity):
         return ", ".join(actor.code for actor in activity.ordered_actors)
+
+    @admin.display(description="actielijn")
+    def action_line_title(self, activity):
+        return str(activity.action_line)
+
+    @admin.display(description="afwijking van de planning")
+    def deviates_from_plan_text(self, activity):
+        return "ja" if activity.deviates_from_plan else "nee"
+
+    @admin.display(description="openbaar")
+    def is_public_text(self, activity):
+        return "ja" if activity.is_public else "nee"
+
+    @admin.display(description="bijgewerkt door")
+    def updated_by_name(self, activity):
+        user = activity.updated_by
+        return (user.get_full_name() or user.get_username()) if user else "-"
 
     # Saving ----------------------------------------------------------------------------
 

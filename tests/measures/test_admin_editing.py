@@ -138,14 +138,24 @@ def test_the_second_of_two_saves_is_refused_and_shows_what_the_first_changed(
     assert "Iemand anders heeft deze activiteit opgeslagen" in text
     assert "Fatima El Amrani" in text
     assert "Status: ‘Loopt’ → ‘Afgerond’" in text
-    assert "Jans nieuwe toelichting." in page_text(response)  # his input is kept
+    assert "Overgenomen in het formulier: Status." in text
+    form = response.context["adminform"].form
+    assert form["explanation"].value() == "Jans nieuwe toelichting."  # his input is kept
+    assert str(form["status"].value()) == str(closed_status.pk)  # her change is taken over
     activity.refresh_from_db()
     assert activity.explanation == "De campagne loopt."
     assert activity.status == closed_status
     assert activity.version == 2
 
 
-def test_after_seeing_the_conflict_saving_again_keeps_the_second_editors_version(
+def resubmit(client, activity, refused):
+    """Save the form exactly as the refusal showed it again."""
+    form = refused.context["adminform"].form
+    data = {key: value for key, value in form.data.items() if key != "csrfmiddlewaretoken"}
+    return client.post(change_url(activity), data)
+
+
+def test_saving_again_after_a_conflict_keeps_both_editors_work(
     client, activity, fatima, jan, closed_status
 ):
     jans_form = change_form_data(activity)
@@ -153,18 +163,31 @@ def test_after_seeing_the_conflict_saving_again_keeps_the_second_editors_version
     client.post(change_url(activity), change_form_data(activity, status=closed_status.pk))
     client.force_login(jan)
     refused = client.post(change_url(activity), jans_form | {"explanation": "Jans versie."})
-    form = refused.context["adminform"].form
 
-    again = client.post(
-        change_url(activity),
-        jans_form | {"explanation": "Jans versie."} | {"version": form["version"].value()},
-    )
+    again = resubmit(client, activity, refused)
 
     assert again.status_code == 302
     activity.refresh_from_db()
     assert activity.explanation == "Jans versie."
+    assert activity.status == closed_status  # Fatima's change survived
     assert activity.version == 3
     assert activity.history.latest().history_user == jan
+
+
+def test_when_both_changed_the_same_field_the_second_editor_decides(client, activity, fatima, jan):
+    jans_form = change_form_data(activity)
+    client.force_login(fatima)
+    client.post(change_url(activity), change_form_data(activity, explanation="Fatimas versie."))
+    client.force_login(jan)
+
+    refused = client.post(change_url(activity), jans_form | {"explanation": "Jans versie."})
+
+    text = " ".join(refused.context["adminform"].form.non_field_errors())
+    assert "‘De campagne loopt.’ → ‘Fatimas versie.’" in text
+    assert "U en de ander wijzigden allebei: Toelichting. Uw versie staat in het formulier." in text
+    assert refused.context["adminform"].form["explanation"].value() == "Jans versie."
+    activity.refresh_from_db()
+    assert activity.explanation == "Fatimas versie."
 
 
 def test_a_save_landing_between_the_check_and_the_write_is_refused_too(
