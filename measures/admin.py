@@ -476,8 +476,16 @@ class ActivityAdmin(ImportExportMixin, SimpleHistoryAdmin):
                     messages.ERROR,
                 )
                 return None
+            if changed:
+                LogEntry.objects.log_actions(
+                    request.user.pk,
+                    changed,
+                    CHANGE,
+                    change_message=f"Status gewijzigd in ‘{status}’: {form.cleaned_data['note']}",
+                    single_object=len(changed) == 1,
+                )
             self.message_user(
-                request, f"Status van {changed} activiteit(en) gewijzigd in ‘{status}’."
+                request, f"Status van {len(changed)} activiteit(en) gewijzigd in ‘{status}’."
             )
             return None
         context = {

@@ -154,19 +154,20 @@ def save_activity(activity: Activity, *, user, base_version: int, reason: str = 
     return activity
 
 
-def change_status(activities: QuerySet, *, status: Status, note: str, user) -> int:
+def change_status(activities: QuerySet, *, status: Status, note: str, user) -> list[Activity]:
     """Give the activities this status, with the note in their history; all or none.
 
     Only activities the user may change are touched, and those that already have the status
-    are left alone. Returns how many changed.
+    are left alone. Returns the activities that changed.
     """
     note = note.strip()
     if not note:
         raise ValueError("A status change needs a note.")
-    changed = 0
+    changed = []
     with transaction.atomic():
         for activity in activities.editable_by(user).exclude(status=status):
             activity.status = status
-            save_activity(activity, user=user, base_version=activity.version, reason=note)
-            changed += 1
+            changed.append(
+                save_activity(activity, user=user, base_version=activity.version, reason=note)
+            )
     return changed

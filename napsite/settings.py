@@ -176,7 +176,7 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 # An update-round file is refused above this size (bytes) or number of rows.
 NAP_IMPORT_MAX_UPLOAD_BYTES = env_int("NAP_IMPORT_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
-NAP_IMPORT_MAX_ROWS = env_int("NAP_IMPORT_MAX_ROWS", 5000)
+NAP_IMPORT_MAX_ROWS = env_int("NAP_IMPORT_MAX_ROWS", 10_000)
 
 LOGGING = {
     "version": 1,

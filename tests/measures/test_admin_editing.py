@@ -248,6 +248,9 @@ def test_a_bulk_status_change_asks_for_a_note_and_records_it(
             fatima,
             "Eindrapport verschenen.",
         )
+        assert LogEntry.objects.get(object_id=str(changed.pk)).change_message == (
+            "Status gewijzigd in ‘Afgerond’: Eindrapport verschenen."
+        )
 
 
 def test_history_cannot_be_reverted_around_the_version_check(client, activity, fatima):
@@ -261,10 +264,15 @@ def test_history_cannot_be_reverted_around_the_version_check(client, activity, f
 
 def test_another_ministrys_history_is_closed(client, activity, szw):
     client.force_login(make_staff_member(szw))
+    record = activity.history.earliest()
 
-    response = client.get(reverse("admin:measures_activity_history", args=[activity.pk]))
+    listing = client.get(reverse("admin:measures_activity_history", args=[activity.pk]))
+    one_version = client.get(
+        reverse("admin:measures_activity_simple_history", args=[activity.pk, record.pk])
+    )
 
-    assert response.status_code == 403
+    assert listing.status_code == 403
+    assert one_version.status_code == 403
 
 
 def test_a_coordinator_creates_an_activity_at_version_one(client, action_line, status, ocw):

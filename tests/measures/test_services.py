@@ -96,7 +96,7 @@ def test_a_status_change_touches_only_what_the_user_may_change(
         Activity.objects.all(), status=closed_status, note="  Afgerond in mei.  ", user=editor
     )
 
-    assert changed == 1
+    assert changed == [own]
     own.refresh_from_db()
     other.refresh_from_db()
     already_closed.refresh_from_db()
