@@ -17,7 +17,6 @@ imports, so the resource checks them itself):
   one transaction, rolled back entirely if any row fails.
 """
 
-import copy
 import dataclasses
 import zipfile
 from pathlib import Path
@@ -328,7 +327,9 @@ class UpdateRoundResource(resources.ModelResource):
         )
         import_id_fields = ("key",)
         store_instance = True
-        skip_html_diff = True
+        # The preview shows the changes worked out in _check_row; the library's own diff
+        # would deep-copy every activity for nothing.
+        skip_diff = True
         report_skipped = True
         use_transactions = True
 
@@ -498,8 +499,8 @@ class UpdateRoundResource(resources.ModelResource):
                     f"{', '.join(map(str, lines))}). Laat één rij over."
                 }
             )
-        # A copy: the cached instance must stay as loaded for the comparisons.
-        return copy.deepcopy(activity), False
+        # Each activity is returned once at most: a key on two rows is refused above.
+        return activity, False
 
     def import_instance(self, instance, row, **kwargs):
         check = self._check_row(instance, row)
@@ -577,8 +578,7 @@ class UpdateRoundResource(resources.ModelResource):
         context = {
             ACTION_LINE: str(activity.action_line.number),
             TITLE: activity.title,
-            # From the loaded activity: a copy loses its prefetched actors.
-            ACTORS: ", ".join(a.code for a in self._activities[activity.slug].ordered_actors),
+            ACTORS: ", ".join(actor.code for actor in activity.ordered_actors),
         }
         for column, current in context.items():
             if column in row and cell_text(row[column]) != cell_text(current):
