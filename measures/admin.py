@@ -345,6 +345,7 @@ class ActivityAdmin(ImportExportMixin, SimpleHistoryAdmin):
         )
 
     def _may_edit(self, request, activity) -> bool:
+        # Asked several times per page (form, inlines, buttons): answered once per request.
         decided = request.__dict__.setdefault("_editable_activities", {})
         if activity.pk not in decided:
             editable = Activity.objects.editable_by(request.user).filter(pk=activity.pk)

@@ -170,6 +170,10 @@ class UpdateTemplateXLSX(base_formats.XLSX):
             if header in (KEY, *CONTEXT_COLUMNS, VERSION):
                 for (cell,) in sheet.iter_rows(min_row=1, min_col=index, max_col=index):
                     cell.fill = shaded
+            if header in (STATUS, TIMEFRAME, EXPLANATION):
+                # Text cells: Excel must not turn a typed "1-2025" into a date.
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                    cell.number_format = "@"
         sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = sheet.dimensions
 

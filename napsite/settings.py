@@ -168,7 +168,7 @@ NAP_STALE_AFTER_DAYS = env_int("NAP_STALE_AFTER_DAYS", 180)
 # the explicit permissions measures.import_activity and measures.export_activity.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
-# Imports run in a transaction: the preview is rolled back, a confirmed import is all or nothing.
+# Imports run in a transaction: a confirmed import is saved all or nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # The library's own escaping strips "=" and turns numbers into text; the update template

@@ -125,6 +125,7 @@ def test_formula_like_text_is_made_inert_and_numbers_stay_numbers(round_):
     assert (title.value, title.data_type) == ("'" + FORMULA_TITLE, "s")
     assert explanation.value == "'" + BULLETED
     assert (version.value, version.data_type) == (1, "n")
+    assert sheet["F3"].number_format == "@"  # "Wanneer" stays text when typed over
     assert (action_line.value, action_line.data_type) == (1, "n")
     assert workbook.sheetnames == ["Activiteiten", "Statussen"]
     assert [row[0] for row in workbook["Statussen"].iter_rows(min_row=2, values_only=True)] == [
