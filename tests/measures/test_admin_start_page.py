@@ -22,12 +22,18 @@ def activities(action_line, status, closed_status, ocw, szw):
             action_line=action_line, status=status, actors=(ocw,), timeframe_label="2020"
         ),
         "stale": make_activity(
-            action_line=action_line, status=status, actors=(ocw,), updated_at=long_ago
+            action_line=action_line,
+            status=status,
+            actors=(ocw,),
+            timeframe_label="Vanaf 2024",  # open-ended: never overdue, whatever today is
+            updated_at=long_ago,
         ),
         "closed": make_activity(
             action_line=action_line, status=closed_status, actors=(ocw,), timeframe_label="2020"
         ),
-        "fine": make_activity(action_line=action_line, status=status, actors=(ocw,)),
+        "fine": make_activity(
+            action_line=action_line, status=status, actors=(ocw,), timeframe_label="Vanaf 2024"
+        ),
         "other": make_activity(
             action_line=action_line,
             status=status,

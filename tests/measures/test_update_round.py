@@ -18,6 +18,7 @@ from tests.measures.editors import (
     CSV,
     EXPORT_URL,
     IMPORT_URL,
+    XLSX,
     confirm,
     csv_file,
     download_template,
@@ -551,3 +552,12 @@ def test_a_coordinators_file_imported_by_staff_only_touches_their_own_rows(
     [refused] = preview.context["result"].invalid_rows
     assert refused.values[0] == "toezicht"
     assert database_state() == before
+
+
+def test_the_template_follows_the_lists_filters_and_survives_a_broken_one(client, round_):
+    found = download_template(client, XLSX, "?q=Campagne")
+    broken = client.post(EXPORT_URL + "?status__id__exact=geen-getal", {"format": XLSX})
+
+    assert [row[0] for row in xlsx_rows(found)[1:]] == ["campagne"]
+    assert broken.status_code == 302
+    assert broken.url.endswith("?e=1")
