@@ -1,8 +1,68 @@
-from django.contrib import admin
+"""The admin, where coordinators and ministry staff maintain the activities.
+
+Who may touch which activity is decided once, by ``ActivityQuerySet.editable_by``; every route
+into an activity (changelist, change and history views, actions, autocomplete, export, import)
+goes through ``ActivityAdmin.get_queryset`` or asks ``_may_edit``.
+"""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.timezone import localdate
+from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Activity, ActivityActor, Actor, Footnote, Status
+from . import services, update_round
+from .models import Activity, ActivityActor, Actor, ActorMembership, Footnote, Status
+
+CONFLICT_MESSAGE = (
+    "Iemand anders heeft deze activiteit opgeslagen nadat u hem opende. Uw wijzigingen zijn "
+    "nog niet opgeslagen; ze staan hieronder nog in het formulier. Dit is er intussen "
+    "veranderd:"
+)
+CONFLICT_ADVICE = "Controleer het formulier en sla opnieuw op."
+
+
+def manages_all_activities(user) -> bool:
+    return user.has_perm("measures.manage_all_activities")
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        name = user.get_full_name()
+        return f"{name} ({user.get_username()})" if name else user.get_username()
+
+
+def staff_user_field(db_field, **kwargs):
+    """Only active admin users can work for an actor; shown by name."""
+    users = get_user_model().objects.filter(is_active=True, is_staff=True)
+    return db_field.formfield(
+        form_class=UserChoiceField, queryset=users.order_by("first_name", "last_name"), **kwargs
+    )
+
+
+class ActorMembershipInline(admin.TabularInline):
+    model = ActorMembership
+    extra = 0
+    fields = ["user"]
+    verbose_name = "medewerker"
+    verbose_name_plural = "medewerkers (mogen de activiteiten van deze actor bijwerken)"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            return staff_user_field(db_field, **kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Actor)
@@ -10,6 +70,32 @@ class ActorAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "kind"]
     list_filter = ["kind"]
     search_fields = ["code", "name"]
+    inlines = [ActorMembershipInline]
+
+
+@admin.register(ActorMembership)
+class ActorMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "user_name", "actor"]
+    list_filter = ["actor"]
+    list_select_related = ["user", "actor"]
+    search_fields = [
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+        "user__email",
+        "actor__code",
+        "actor__name",
+    ]
+    autocomplete_fields = ["actor"]
+
+    @admin.display(description="naam", ordering="user__last_name")
+    def user_name(self, membership):
+        return membership.user.get_full_name()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            return staff_user_field(db_field, **kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Status)
@@ -35,26 +121,161 @@ class FootnoteInline(admin.StackedInline):
     fields = [("number", "position"), "text", "url"]
 
 
+def _same(a, b) -> bool:
+    if isinstance(a, str) and isinstance(b, str):
+        return a.replace("\r\n", "\n").strip() == b.replace("\r\n", "\n").strip()
+    return a == b
+
+
+class ActivityAdminForm(forms.ModelForm):
+    """The activity form. It carries the version it was opened at, and refuses to save over
+    a newer one (optimistic locking)."""
+
+    # The admin supplies the model and fields (from the fieldsets of each role).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        current = self.instance
+        base_version = cleaned_data.get("version")
+        if current.pk is None:
+            return cleaned_data
+        if base_version is None:
+            raise ValidationError(
+                "Het formulier mist het versienummer. Open de activiteit opnieuw.", code="version"
+            )
+        if base_version != current.version:
+            revisions = services.revisions_since({current.pk: base_version}).get(current.pk, [])
+            taken, both = self._merge_newer_version(current, base_version)
+            lines = [CONFLICT_MESSAGE, *(revision.describe() for revision in revisions)]
+            if taken:
+                lines.append(f"Overgenomen in het formulier: {', '.join(taken)}.")
+            if both:
+                lines.append(
+                    f"U en de ander wijzigden allebei: {', '.join(both)}. Uw versie staat in het "
+                    "formulier."
+                )
+            raise ValidationError([*lines, CONFLICT_ADVICE], code="conflict")
+        return cleaned_data
+
+    def _merge_newer_version(self, current, base_version) -> tuple[list[str], list[str]]:
+        """Prepare the form for the next save, which is based on the current version.
+
+        A field the editor left alone takes the other person's value, so saving again does not
+        quietly undo their work; a field the editor changed keeps the editor's value. Returns
+        the labels of the fields taken over, and of those both changed differently.
+        """
+        data = self.data.copy()
+        data[self.add_prefix("version")] = current.version
+        self.data = data
+        base = (
+            Activity.history.filter(id=current.pk, version=base_version)
+            .order_by("-history_date", "-history_id")
+            .first()
+        )
+        taken, both = [], []
+        if base is None:
+            return taken, both
+        for name, form_field in self.fields.items():
+            if name == "version" or name not in self.cleaned_data:
+                continue
+            model_field = Activity._meta.get_field(name)
+            started_from = getattr(base, model_field.attname)
+            theirs = getattr(current, model_field.attname)
+            mine = getattr(self.cleaned_data[name], "pk", self.cleaned_data[name])
+            label = capfirst(model_field.verbose_name)
+            if _same(theirs, started_from):
+                continue
+            if _same(mine, started_from):
+                key = self.add_prefix(name)
+                if isinstance(form_field, forms.BooleanField):
+                    data.pop(key, None)
+                    if theirs:
+                        data[key] = "on"
+                else:
+                    data[key] = theirs
+                taken.append(label)
+            elif not _same(mine, theirs):
+                both.append(label)
+        return taken, both
+
+
+class ChangeStatusForm(forms.Form):
+    status = forms.ModelChoiceField(
+        label="Nieuwe status", queryset=Status.objects.order_by("position", "code")
+    )
+    note = forms.CharField(
+        label="Toelichting op de wijziging",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text="Verplicht. Komt in de geschiedenis van elke gewijzigde activiteit.",
+    )
+
+    def clean_note(self):
+        note = self.cleaned_data["note"].strip()
+        if not note:
+            raise ValidationError("Schrijf kort waarom de status verandert.")
+        return note
+
+
+class NeedsAttentionFilter(admin.SimpleListFilter):
+    title = "aandacht nodig"
+    parameter_name = "aandacht"
+    OVERDUE = "achterstallig"
+    STALE = "verouderd"
+
+    def lookups(self, request, model_admin):
+        return [
+            (self.OVERDUE, "Achterstallig (periode voorbij, niet afgesloten)"),
+            (self.STALE, f"Niet bijgewerkt in {settings.NAP_STALE_AFTER_DAYS} dagen"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.OVERDUE:
+            return queryset.overdue(localdate())
+        if self.value() == self.STALE:
+            return queryset.stale()
+        return queryset
+
+
 @admin.register(Activity)
-class ActivityAdmin(SimpleHistoryAdmin):
+class ActivityAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    form = ActivityAdminForm
     list_display = [
         "title",
-        "action_line",
+        "action_line_number",
         "status",
+        "actor_codes",
         "timeframe_label",
-        "deviates_from_plan",
-        "is_public",
         "updated_at",
     ]
-    list_filter = ["action_line", "status", "actors", "deviates_from_plan", "is_public"]
+    list_filter = [
+        NeedsAttentionFilter,
+        "action_line",
+        "status",
+        ("actors", admin.RelatedOnlyFieldListFilter),
+        "deviates_from_plan",
+        "is_public",
+    ]
     list_select_related = ["action_line", "status"]
     search_fields = ["title", "explanation", "slug"]
-    autocomplete_fields = ["action_line", "status"]
-    prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["start_year", "start_quarter", "end_year", "end_quarter", "updated_at"]
+    autocomplete_fields = ["action_line"]
+    readonly_fields = [
+        "start_year",
+        "start_quarter",
+        "end_year",
+        "end_quarter",
+        "updated_at",
+        "updated_by_name",
+        "actor_codes",
+        "action_line_title",
+        "deviates_from_plan_text",
+        "is_public_text",
+    ]
     inlines = [ActivityActorInline, FootnoteInline]
+    actions = ["change_status"]
     fieldsets = [
-        (None, {"fields": ["action_line", "position", "title", "slug", "status"]}),
+        (None, {"fields": ["action_line", "position", "title", "slug", "status", "version"]}),
         (
             "Wanneer",
             {
@@ -65,11 +286,293 @@ class ActivityAdmin(SimpleHistoryAdmin):
                 ]
             },
         ),
-        (None, {"fields": ["explanation", "deviates_from_plan", "is_public", "updated_at"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "explanation",
+                    "deviates_from_plan",
+                    "is_public",
+                    "updated_at",
+                    "updated_by_name",
+                ]
+            },
+        ),
     ]
+    # Ministry staff see the same activity, but may only change status, timeframe,
+    # explanation and footnotes. The rest is shown as text: no links to pages they cannot open.
+    staff_fieldsets = [
+        (None, {"fields": ["title", "action_line_title", "actor_codes", "status", "version"]}),
+        (
+            "Wanneer",
+            {
+                "fields": [
+                    "timeframe_label",
+                    ("start_year", "start_quarter"),
+                    ("end_year", "end_quarter"),
+                    "deviates_from_plan_text",
+                ]
+            },
+        ),
+        (None, {"fields": ["explanation", "is_public_text", "updated_at", "updated_by_name"]}),
+    ]
+    staff_readonly_fields = ["title"]
+
+    # The spreadsheet update round.
+    resource_classes = [update_round.UpdateRoundResource]
+    import_formats = update_round.UPDATE_ROUND_FORMATS
+    export_formats = update_round.UPDATE_ROUND_FORMATS
+    import_form_class = update_round.UpdateRoundImportForm
+    export_form_class = update_round.UpdateTemplateExportForm
+    import_template_name = "admin/measures/activity/import.html"
+    export_template_name = "admin/measures/activity/export.html"
+    import_export_change_list_template = "admin/measures/activity/change_list.html"
+    to_encoding = "utf-8-sig"  # a BOM, or Excel mangles accented letters in the CSV
+
+    # Who may see and change what -------------------------------------------------------
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .editable_by(request.user)
+            .prefetch_related(
+                Prefetch(
+                    "actor_links",
+                    queryset=ActivityActor.objects.select_related("actor").order_by("position"),
+                )
+            )
+        )
+
+    def _may_edit(self, request, activity) -> bool:
+        # Asked several times per page (form, inlines, buttons): answered once per request.
+        decided = request.__dict__.setdefault("_editable_activities", {})
+        if activity.pk not in decided:
+            editable = Activity.objects.editable_by(request.user).filter(pk=activity.pk)
+            decided[activity.pk] = editable.exists()
+        return decided[activity.pk]
+
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        return allowed and (obj is None or self._may_edit(request, obj))
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or self._may_edit(request, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or self._may_edit(request, obj))
+
+    def get_object(self, request, object_id, from_field=None):
+        activity = super().get_object(request, object_id, from_field)
+        if activity is None and self._exists(object_id, from_field):
+            # Someone else's activity: say so, rather than pretend it does not exist.
+            raise PermissionDenied
+        return activity
+
+    def _exists(self, object_id, from_field) -> bool:
+        field = self.opts.pk if from_field is None else self.opts.get_field(from_field)
+        try:
+            value = field.to_python(object_id)
+        except ValidationError:
+            return False
+        return Activity.objects.filter(**{field.name: value}).exists()
+
+    def get_fieldsets(self, request, obj=None):
+        if manages_all_activities(request.user):
+            return super().get_fieldsets(request, obj)
+        return self.staff_fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not manages_all_activities(request.user):
+            readonly += self.staff_readonly_fields
+        return readonly
+
+    def get_prepopulated_fields(self, request, obj=None):
+        # Not a class attribute: the history view reads that one for every role, and staff
+        # have no title field to prepopulate the slug from.
+        return {"slug": ["title"]} if manages_all_activities(request.user) else {}
+
+    def revert_disabled(self, request, obj=None):
+        # Reverting would save an old version number and bypass the conflict check.
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    # Display ---------------------------------------------------------------------------
+
+    @admin.display(description="actielijn", ordering="action_line__number")
+    def action_line_number(self, activity):
+        return activity.action_line.number
+
+    @admin.display(description="wie")
+    def actor_codes(self, activity):
+        return ", ".join(actor.code for actor in activity.ordered_actors)
+
+    @admin.display(description="actielijn")
+    def action_line_title(self, activity):
+        return str(activity.action_line)
+
+    @admin.display(description="afwijking van de planning")
+    def deviates_from_plan_text(self, activity):
+        return "ja" if activity.deviates_from_plan else "nee"
+
+    @admin.display(description="openbaar")
+    def is_public_text(self, activity):
+        return "ja" if activity.is_public else "nee"
+
+    @admin.display(description="bijgewerkt door")
+    def updated_by_name(self, activity):
+        user = activity.updated_by
+        return (user.get_full_name() or user.get_username()) if user else "-"
+
+    # Saving ----------------------------------------------------------------------------
 
     def save_model(self, request, obj, form, change):
+        if change:
+            services.save_activity(
+                obj, user=request.user, base_version=form.cleaned_data["version"]
+            )
+            return
         obj.apply_timeframe_label()
         obj.updated_at = timezone.now()
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.EditConflict:
+            # Someone saved between this form's check and its write; the transaction rolled
+            # back. Showing the form again runs the check against their version, which keeps
+            # the editor's input and shows what changed.
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    # Actions ---------------------------------------------------------------------------
+
+    @admin.action(description="Status wijzigen", permissions=["change"])
+    def change_status(self, request, queryset):
+        form = ChangeStatusForm(request.POST if "apply" in request.POST else None)
+        if not queryset.exists():
+            self.message_user(
+                request, "Geen van de gekozen activiteiten mag u wijzigen.", messages.WARNING
+            )
+            return None
+        if form.is_valid():
+            status = form.cleaned_data["status"]
+            try:
+                changed = services.change_status(
+                    queryset, status=status, note=form.cleaned_data["note"], user=request.user
+                )
+            except services.EditConflict:
+                self.message_user(
+                    request,
+                    "Iemand anders wijzigde tegelijk een van deze activiteiten. Er is niets "
+                    "gewijzigd; probeer het opnieuw.",
+                    messages.ERROR,
+                )
+                return None
+            if changed:
+                LogEntry.objects.log_actions(
+                    request.user.pk,
+                    changed,
+                    CHANGE,
+                    change_message=f"Status gewijzigd in ‘{status}’: {form.cleaned_data['note']}",
+                    single_object=len(changed) == 1,
+                )
+            self.message_user(
+                request, f"Status van {len(changed)} activiteit(en) gewijzigd in ‘{status}’."
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Status wijzigen",
+            "opts": self.opts,
+            "activities": queryset,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "select_across": request.POST.get("select_across", "0"),
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/measures/activity/change_status.html", context)
+
+    # The spreadsheet update round ------------------------------------------------------
+
+    def get_resource_kwargs(self, request, *args, **kwargs):
+        return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
+
+    def get_import_data_kwargs(self, **kwargs):
+        # All or nothing: by default a confirmed import keeps the valid rows of a file that
+        # has invalid ones (for instance a row someone changed since the preview).
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def get_export_filename(self, request, queryset, file_format):
+        return f"bijwerksjabloon-activiteiten-{localdate():%Y-%m-%d}.{file_format.get_extension()}"
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        form.add_error("import_file", update_round.unreadable_file_message(e))
+
+    def export_action(self, request):
+        try:
+            return super().export_action(request)
+        except IncorrectLookupParameters:
+            # A tampered filter in the address: do what the changelist does.
+            return HttpResponseRedirect(reverse("admin:measures_activity_changelist") + "?e=1")
+
+    def process_import(self, request, **kwargs):
+        try:
+            return super().process_import(request, **kwargs)
+        except FileNotFoundError:
+            # The uploaded file is removed once processed: a second click on "confirm".
+            self.message_user(
+                request,
+                "Deze import is al verwerkt of verlopen. Upload het bestand opnieuw.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse("admin:measures_activity_import"))
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            # Found only now (someone saved since the preview): everything was rolled back.
+            self.message_user(
+                request,
+                "Er is niets geïmporteerd: bij het bevestigen bleken rijen niet (meer) in "
+                "orde. Zie hieronder; pas het bestand aan en upload het opnieuw.",
+                messages.ERROR,
+            )
+            form_class = self.get_import_form_class(request)
+            form = form_class(self.get_import_formats(), self.get_import_resource_classes(request))
+            context = {
+                **self.get_import_context_data(),
+                **self.admin_site.each_context(request),
+                "title": "Bijwerkronde importeren",
+                "form": form,
+                "opts": self.opts,
+                "result": result,
+            }
+            return TemplateResponse(request, [self.import_template_name], context)
+        return super().process_result(result, request)
+
+    def add_success_message(self, result, request):
+        updated = len(result.changed_rows())
+        self.message_user(
+            request,
+            f"Bijwerkronde verwerkt: {updated} activiteit(en) bijgewerkt, "
+            f"{result.unchanged_count()} ongewijzigd.",
+        )
+
+    def generate_log_entries(self, result, request):
+        changed = [row.instance for row in result.changed_rows()]
+        if changed:
+            LogEntry.objects.log_actions(
+                request.user.pk,
+                changed,
+                CHANGE,
+                change_message="Bijgewerkt via de bijwerkronde (import).",
+                single_object=len(changed) == 1,
+            )

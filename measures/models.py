@@ -4,7 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -170,6 +170,21 @@ class ActivityQuerySet(models.QuerySet):
         now = now or timezone.now()
         return self.filter(updated_at__lt=now - datetime.timedelta(days=days))
 
+    def editable_by(self, user):
+        """The activities this user may change: all of them for coordinators, otherwise only
+        those on which one of the user's actors is listed. Every admin route, export and
+        import starts here, so the rule lives in one place."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if not user.has_perm("measures.change_activity"):
+            return self.none()
+        if user.has_perm("measures.manage_all_activities"):
+            return self
+        own_links = ActivityActor.objects.filter(
+            activity=OuterRef("pk"), actor__memberships__user=user
+        )
+        return self.filter(Exists(own_links))
+
 
 class ActivityManager(models.Manager.from_queryset(ActivityQuerySet)):
     def get_by_natural_key(self, slug):
@@ -230,13 +245,29 @@ class Activity(models.Model):
     # Optimistic locking: every save bumps it, and an edit based on an older version is refused.
     version = models.PositiveIntegerField("versie", default=1)
 
-    history = HistoricalRecords(m2m_fields=[actors], excluded_fields=["updated_by"])
+    # The change reason holds the note of a bulk status change or the file of an update
+    # round, which easily runs past the default 100 characters.
+    history = HistoricalRecords(
+        m2m_fields=[actors],
+        excluded_fields=["updated_by"],
+        history_change_reason_field=models.TextField(null=True),
+    )
     objects = ActivityManager()
 
     class Meta:
         ordering = ["action_line__number", "position"]
         verbose_name = "activiteit"
         verbose_name_plural = "activiteiten"
+        permissions = [
+            # The codenames django-import-export derives from its permission code settings.
+            ("import_activity", "Mag activiteiten bijwerken met een spreadsheet (import)"),
+            ("export_activity", "Mag het bijwerksjabloon van activiteiten downloaden (export)"),
+            (
+                "manage_all_activities",
+                "Mag alle activiteiten en al hun velden beheren, niet alleen die van de eigen "
+                "actoren",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["action_line", "position"], name="activity_unique_position_per_line"
@@ -326,3 +357,31 @@ class Footnote(models.Model):
         return (*self.activity.natural_key(), self.number)
 
     natural_key.dependencies = ["measures.activity"]
+
+
+class ActorMembership(models.Model):
+    """A user works for an actor, and so may update the activities that actor is listed on.
+
+    Coordinators maintain these in the admin; a user may belong to several actors.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="actor_memberships",
+        verbose_name="gebruiker",
+    )
+    actor = models.ForeignKey(
+        Actor, on_delete=models.CASCADE, related_name="memberships", verbose_name="actor"
+    )
+
+    class Meta:
+        ordering = ["actor__code", "user__username"]
+        verbose_name = "medewerker van een actor"
+        verbose_name_plural = "medewerkers van actoren"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "actor"], name="actor_membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} bij {self.actor}"

@@ -157,10 +157,20 @@ STORAGES = {
 # An activity not updated for this many days is flagged as stale to its editors.
 NAP_STALE_AFTER_DAYS = env_int("NAP_STALE_AFTER_DAYS", 180)
 
+# The spreadsheet update round (django-import-export, measures/update_round.py).
+# Without the permission codes any admin user could import and export; with them it takes
+# the explicit permissions measures.import_activity and measures.export_activity.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
+# Imports run in a transaction: a confirmed import is saved all or nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# The library's own escaping strips "=" and turns numbers into text; the update template
+# escapes formula-like text itself (measures.spreadsheets.escape_formula).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+# An update-round file is refused above this number of rows (its size limit, NAP_IMPORT_MAX_BYTES,
+# sits with the other upload limits below).
+NAP_IMPORT_MAX_ROWS = env_int("NAP_IMPORT_MAX_ROWS", 10_000, minimum=1)
 
 # Logs go to stderr (collected by the container runtime or systemd). Django logs the path and
 # status of failed requests, never their bodies; gunicorn's access log leaves out client

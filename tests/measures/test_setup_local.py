@@ -1,20 +1,14 @@
-import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 
 from measures.models import Activity
+from measures.roles import COORDINATOR, MINISTRY_STAFF
+from tests.measures.editors import editor_role
 
 
-def test_setup_local_refuses_to_run_outside_debug_mode(db, settings):
-    settings.DEBUG = False
-
-    with pytest.raises(CommandError, match="alleen voor lokaal gebruik"):
-        call_command("setup_local")
-
-
-@pytest.mark.django_db(transaction=True)
-def test_setup_local_loads_the_report_once_and_makes_one_admin(settings, capsys):
+def test_setup_local_loads_the_report_once_and_makes_one_admin(db, settings, capsys):
     settings.DEBUG = True
+    editor_role(COORDINATOR), editor_role(MINISTRY_STAFF)
 
     call_command("setup_local")
     first_run = capsys.readouterr().out

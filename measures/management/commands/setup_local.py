@@ -1,4 +1,5 @@
-"""Prepare a local development site in one go: migrate, load the shipped data, make an admin.
+"""Prepare a local development site in one go: migrate, load the shipped data, make an admin
+and two demo editors (a coordinator and a staff member of OCW) to try both roles.
 
 Used by the README's run command. Refuses to run without DEBUG, so it never touches production.
 """
@@ -8,16 +9,21 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from measures.models import Activity
+from measures.models import Activity, Actor, ActorKind, ActorMembership
+from measures.roles import COORDINATOR, MINISTRY_STAFF
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 
 
 class Command(BaseCommand):
-    help = "Migreer, laad de meegeleverde gegevens en maak een beheeraccount (alleen lokaal)."
+    help = (
+        "Migreer, laad de meegeleverde gegevens en maak een beheeraccount en demo-accounts "
+        "(alleen lokaal)."
+    )
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
@@ -30,6 +36,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Gegevens geladen uit {len(fixtures)} bestand(en) in fixtures/.")
         self._record_initial_history()
         self._create_admin()
+        self._create_demo_editors()
 
     def _record_initial_history(self) -> None:
         """loaddata saves raw, so simple-history records nothing: start each story at its date."""
@@ -48,5 +55,41 @@ class Command(BaseCommand):
             self.style.WARNING(
                 "Beheeraccount aangemaakt. Dit wachtwoord wordt maar één keer getoond:\n"
                 f"  gebruikersnaam: admin\n  wachtwoord:     {password}"
+            )
+        )
+
+    def _create_demo_editors(self) -> None:
+        ocw, _ = Actor.objects.get_or_create(
+            code="OCW",
+            defaults={
+                "name": "Ministerie van Onderwijs, Cultuur en Wetenschap",
+                "kind": ActorKind.MINISTRY,
+            },
+        )
+        demo_editors = [
+            ("coordinator", "Demo", "Coördinator", COORDINATOR, None),
+            ("medewerker-ocw", "Demo", "Medewerker OCW", MINISTRY_STAFF, ocw),
+        ]
+        user_model = get_user_model()
+        lines = []
+        for username, first_name, last_name, role, actor in demo_editors:
+            if user_model.objects.filter(username=username).exists():
+                lines.append(f"  {role}: {username} (bestond al; wachtwoord eerder getoond)")
+                continue
+            password = secrets.token_urlsafe(12)
+            user = user_model.objects.create_user(
+                username,
+                password=password,
+                first_name=first_name,
+                last_name=last_name,
+                is_staff=True,
+            )
+            user.groups.add(Group.objects.get(name=role))
+            if actor:
+                ActorMembership.objects.create(user=user, actor=actor)
+            lines.append(f"  {role}: gebruikersnaam {username}, wachtwoord {password}")
+        self.stdout.write(
+            self.style.WARNING(
+                "Demo-accounts om beide rollen te proberen (alleen lokaal):\n" + "\n".join(lines)
             )
         )

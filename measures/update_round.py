@@ -1,0 +1,628 @@
+"""The spreadsheet update round: the update template and its import (django-import-export).
+
+An editor downloads the activities they may change (XLSX, or CSV), fills in status, timeframe
+and explanation, and uploads the file in the admin. The preview shows per row what changes
+(old → new) and what is wrong, in Dutch; confirming applies every row or none.
+
+Guarantees, row by row (django-import-export does not apply the admin's ``get_queryset`` to
+imports, so the resource checks them itself):
+
+- only activities the importing user may change (``ActivityQuerySet.editable_by``);
+- only status, timeframe and explanation are written; edits to the context columns are
+  ignored with a notice;
+- a row exported at an older version than the current one is refused, unless the editor left
+  it untouched, in which case it is skipped (someone else's newer edit stays);
+- every write goes through ``services.save_activity``, so history and versions stay right;
+- the preview writes nothing at all; the confirmation checks every row again and writes in
+  one transaction, rolled back entirely if any row fails.
+"""
+
+import dataclasses
+import zipfile
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.template.defaultfilters import filesizeformat
+from django.utils.text import capfirst
+from import_export import fields, resources
+from import_export.formats import base_formats
+from import_export.forms import ExportForm, ImportForm
+from import_export.results import Error, Result, RowResult
+from tablib import InvalidDimensions
+
+from . import services
+from .models import Activity, ActivityActor, Status
+from .spreadsheets import FORMULA_TRIGGERS, escape_formula
+from .timeframes import parse_timeframe
+
+KEY = "Sleutel"
+ACTION_LINE = "Actielijn"
+TITLE = "Activiteit"
+ACTORS = "Wie"
+STATUS = "Status"
+TIMEFRAME = "Wanneer"
+EXPLANATION = "Toelichting"
+VERSION = "Versie"
+
+COLUMNS = [KEY, ACTION_LINE, TITLE, ACTORS, STATUS, TIMEFRAME, EXPLANATION, VERSION]
+REQUIRED_COLUMNS = [KEY, STATUS, TIMEFRAME, EXPLANATION, VERSION]
+# Shown for context only; what is typed here is never imported.
+CONTEXT_COLUMNS = [ACTION_LINE, TITLE, ACTORS]
+
+TEMPLATE_SHEET = "Activiteiten"
+STATUS_SHEET = "Statussen"
+
+
+class UpdateRoundFileError(ValueError):
+    """The file as a whole cannot be used; the message says why, in Dutch."""
+
+
+def cell_text(value) -> str:
+    """A cell as the text the editor sees.
+
+    Whole numbers lose Excel's ".0", line breaks become "\\n", surrounding blanks go, and the
+    apostrophe the export put before formula-like text is taken off again.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS):
+        text = text[1:]
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def parse_version(value) -> int | None:
+    text = cell_text(value)
+    return int(text) if text.isdigit() else None
+
+
+def unreadable_file_message(error: Exception) -> str:
+    """The Dutch explanation for a file that could not be read at all."""
+    if isinstance(error, UpdateRoundFileError):
+        return str(error)
+    if isinstance(error, UnicodeDecodeError):
+        return (
+            "Dit bestand is geen UTF-8-tekst. Sla het in Excel op als ‘CSV UTF-8 (door "
+            "lijstscheidingsteken gescheiden)’, of upload het als .xlsx."
+        )
+    if isinstance(error, InvalidDimensions):
+        return "Niet alle rijen hebben evenveel kolommen als de kopregel. Controleer het bestand."
+    return (
+        "Dit bestand kon niet worden gelezen. Upload het bijwerksjabloon als .xlsx of als "
+        ".csv (UTF-8)."
+    )
+
+
+def _require_rows(dataset):
+    if not dataset.headers or not len(dataset):
+        raise UpdateRoundFileError(
+            "Het bestand bevat geen activiteiten. Gebruik het bijwerksjabloon en laat de "
+            "kopregel staan."
+        )
+    return dataset
+
+
+class UpdateTemplateCSV(base_formats.CSV):
+    """CSV with a BOM on export (Excel), and either comma or semicolon on import: Dutch
+    Excel saves CSV with semicolons."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        if isinstance(in_stream, bytes):
+            in_stream = in_stream.decode(self.encoding or "utf-8-sig")
+        header = in_stream.split("\n", 1)[0]
+        delimiter = ";" if header.count(";") > header.count(",") else ","
+        return _require_rows(super().create_dataset(in_stream, delimiter=delimiter, **kwargs))
+
+
+class UpdateTemplateXLSX(base_formats.XLSX):
+    """The update template as a workbook: context columns shaded, the status as a drop-down
+    list, and a second sheet with the status definitions."""
+
+    CONTEXT_FILL = "E7E7E7"
+    WIDTHS = {KEY: 28, ACTION_LINE: 10, TITLE: 50, ACTORS: 18, STATUS: 18, TIMEFRAME: 16}
+    WIDTHS |= {EXPLANATION: 80, VERSION: 8}
+
+    def create_dataset(self, in_stream):
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        try:
+            dataset = super().create_dataset(in_stream)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, StopIteration) as error:
+            raise UpdateRoundFileError(
+                "Dit is geen leesbaar Excel-bestand (.xlsx). Upload het bijwerksjabloon als "
+                ".xlsx of als .csv."
+            ) from error
+        return _require_rows(dataset)
+
+    def export_data(self, dataset, **kwargs):
+        from io import BytesIO
+
+        from openpyxl import Workbook
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+        from openpyxl.styles import Alignment, Font, PatternFill
+        from openpyxl.utils import get_column_letter
+        from openpyxl.worksheet.datavalidation import DataValidation
+
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = TEMPLATE_SHEET
+        sheet.append(dataset.headers)
+        for row in dataset:
+            # Control characters cannot be stored in a workbook at all.
+            sheet.append(
+                [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row]
+            )
+
+        shaded = PatternFill("solid", start_color=self.CONTEXT_FILL, end_color=self.CONTEXT_FILL)
+        for index, header in enumerate(dataset.headers, start=1):
+            letter = get_column_letter(index)
+            sheet.column_dimensions[letter].width = self.WIDTHS.get(header, 15)
+            sheet[f"{letter}1"].font = Font(bold=True)
+            if header in (TITLE, EXPLANATION):
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if header in (KEY, *CONTEXT_COLUMNS, VERSION):
+                for (cell,) in sheet.iter_rows(min_row=1, min_col=index, max_col=index):
+                    cell.fill = shaded
+            if header in (STATUS, TIMEFRAME, EXPLANATION):
+                # Text cells: Excel must not turn a typed "1-2025" into a date.
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                    cell.number_format = "@"
+        sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = sheet.dimensions
+
+        statuses = workbook.create_sheet(STATUS_SHEET)
+        statuses.append(["Status", "Betekenis"])
+        statuses["A1"].font = statuses["B1"].font = Font(bold=True)
+        for status in Status.objects.order_by("position", "code"):
+            statuses.append([escape_formula(status.label), escape_formula(status.definition)])
+        statuses.column_dimensions["A"].width = 22
+        statuses.column_dimensions["B"].width = 90
+
+        if STATUS in dataset.headers and len(dataset):
+            letter = get_column_letter(dataset.headers.index(STATUS) + 1)
+            choice = DataValidation(
+                type="list",
+                formula1=f"={STATUS_SHEET}!$A$2:$A${statuses.max_row}",
+                showErrorMessage=True,
+                errorTitle="Onbekende status",
+                error="Kies een status uit de lijst (zie het blad Statussen).",
+            )
+            choice.add(f"{letter}2:{letter}{len(dataset) + 1}")
+            sheet.add_data_validation(choice)
+
+        workbook.active = 0
+        stream = BytesIO()
+        workbook.save(stream)
+        return stream.getvalue()
+
+
+UPDATE_ROUND_FORMATS = [UpdateTemplateXLSX, UpdateTemplateCSV]
+
+
+class UpdateTemplateExportForm(ExportForm):
+    """The choice between the two formats of the template; XLSX unless asked otherwise."""
+
+    TITLES = {"xlsx": "Excel (.xlsx)", "csv": "CSV (.csv, UTF-8)"}
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        self.fields["format"].label = "Bestandsformaat"
+        self.fields["format"].choices = [
+            (str(i), self.TITLES.get(fmt().get_extension(), fmt().get_title()))
+            for i, fmt in enumerate(formats)
+        ]
+        self.fields["format"].initial = "0"
+
+
+class UpdateRoundImportForm(ImportForm):
+    """The upload of a filled-in template. The format follows from the file name."""
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        self.extensions = {f".{fmt().get_extension()}": str(i) for i, fmt in enumerate(formats)}
+        limit = filesizeformat(settings.NAP_IMPORT_MAX_BYTES)
+        upload = self.fields["import_file"]
+        upload.label = "Ingevuld bijwerksjabloon"
+        upload.help_text = f"Een .xlsx- of .csv-bestand (UTF-8) van hoogstens {limit}."
+        upload.widget.attrs = {"accept": ",".join(self.extensions)}
+        self.fields["format"].required = False
+        self.fields["format"].widget = forms.HiddenInput()
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("import_file")
+        if upload is None:
+            return cleaned
+        extension = Path(upload.name).suffix.lower()
+        if extension not in self.extensions:
+            self.add_error(
+                "import_file",
+                f"‘{upload.name}’ is geen .xlsx- of .csv-bestand. Upload het bijwerksjabloon.",
+            )
+        elif upload.size > settings.NAP_IMPORT_MAX_BYTES:
+            limit = filesizeformat(settings.NAP_IMPORT_MAX_BYTES)
+            self.add_error("import_file", f"Het bestand is groter dan {limit}.")
+        else:
+            cleaned["format"] = self.extensions[extension]
+        return cleaned
+
+
+@dataclasses.dataclass
+class RowCheck:
+    """What one row of the file means for its activity."""
+
+    errors: dict[str, str] = dataclasses.field(default_factory=dict)
+    notices: list[str] = dataclasses.field(default_factory=list)
+    changes: list[services.FieldChange] = dataclasses.field(default_factory=list)
+    values: dict[str, object] = dataclasses.field(default_factory=dict)
+
+
+class UpdateRoundRowResult(RowResult):
+    def __init__(self):
+        super().__init__()
+        self.changes: list[services.FieldChange] = []
+        self.notices: list[str] = []
+        self.blank = False
+        self.line = None  # the row number as the spreadsheet shows it (headers are line 1)
+
+
+class UpdateRoundResult(Result):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.notices: list[str] = []
+
+    def changed_rows(self):
+        return [row for row in self.rows if row.is_update()]
+
+    def noted_skipped_rows(self):
+        return [row for row in self.rows if row.is_skip() and row.notices]
+
+    def unchanged_count(self):
+        return sum(1 for row in self.rows if row.is_skip() and not row.blank)
+
+    def row_error_messages(self):
+        """(line, message) for rows that failed with an error rather than a validation."""
+        return [(error.number + 1, error.message) for row in self.rows for error in row.errors]
+
+
+class UpdateRoundError(Error):
+    @property
+    def message(self) -> str:
+        if isinstance(self.error, UpdateRoundFileError | services.EditConflict):
+            return str(self.error)
+        return "Er ging iets mis bij het verwerken van deze rij. Er is niets gewijzigd."
+
+
+class UpdateRoundResource(resources.ModelResource):
+    """One row per activity the user may change: key, context, the editable values, version."""
+
+    key = fields.Field(attribute="slug", column_name=KEY, readonly=True)
+    action_line = fields.Field(
+        attribute="action_line__number", column_name=ACTION_LINE, readonly=True
+    )
+    title = fields.Field(attribute="title", column_name=TITLE, readonly=True)
+    actors = fields.Field(column_name=ACTORS, readonly=True)
+    status = fields.Field(attribute="status", column_name=STATUS)
+    timeframe_label = fields.Field(attribute="timeframe_label", column_name=TIMEFRAME)
+    explanation = fields.Field(attribute="explanation", column_name=EXPLANATION)
+    version = fields.Field(attribute="version", column_name=VERSION, readonly=True)
+
+    class Meta:
+        model = Activity
+        name = "Bijwerksjabloon"
+        # Every declared field must be listed here too: django-import-export 4 silently drops
+        # declared fields that are missing from Meta.fields.
+        fields = (
+            "key",
+            "action_line",
+            "title",
+            "actors",
+            "status",
+            "timeframe_label",
+            "explanation",
+            "version",
+        )
+        import_id_fields = ("key",)
+        store_instance = True
+        # The preview shows the changes worked out in _check_row; the library's own diff
+        # would deep-copy every activity for nothing.
+        skip_diff = True
+        report_skipped = True
+        use_transactions = True
+
+    def __init__(self, *, user=None, **kwargs):
+        super().__init__(**kwargs)
+        self.user = user or AnonymousUser()
+        self.notices: list[str] = []
+        self.change_reason = "Bijwerkronde"
+        self._checks: dict[int, RowCheck] = {}
+
+    @classmethod
+    def get_result_class(cls):
+        return UpdateRoundResult
+
+    @classmethod
+    def get_row_result_class(cls):
+        return UpdateRoundRowResult
+
+    @classmethod
+    def get_error_result_class(cls):
+        return UpdateRoundError
+
+    # Export -------------------------------------------------------------------------------
+
+    def get_queryset(self):
+        return Activity.objects.editable_by(self.user).with_related()
+
+    def filter_export(self, queryset, **kwargs):
+        # Whatever the caller asks for, only what this user may change, in report order.
+        return self.get_queryset().filter(pk__in=queryset.values("pk"))
+
+    def iter_queryset(self, queryset):
+        # The default pages through prefetching querysets 100 rows at a time, which makes
+        # the number of queries grow with the rows.
+        yield from queryset
+
+    def export_field(self, field, instance, **kwargs):
+        return escape_formula(super().export_field(field, instance, **kwargs))
+
+    def dehydrate_key(self, activity):
+        return activity.slug
+
+    def dehydrate_action_line(self, activity):
+        return activity.action_line.number
+
+    def dehydrate_title(self, activity):
+        return activity.title
+
+    def dehydrate_actors(self, activity):
+        return ", ".join(actor.code for actor in activity.ordered_actors)
+
+    def dehydrate_status(self, activity):
+        return activity.status.label
+
+    def dehydrate_timeframe_label(self, activity):
+        return activity.timeframe_label
+
+    def dehydrate_explanation(self, activity):
+        return activity.explanation
+
+    def dehydrate_version(self, activity):
+        return activity.version
+
+    # Import -------------------------------------------------------------------------------
+
+    def before_import(self, dataset, **kwargs):
+        self._check_headers(dataset)
+        if len(dataset) > settings.NAP_IMPORT_MAX_ROWS:
+            raise UpdateRoundFileError(
+                f"Het bestand heeft {len(dataset)} rijen; er kunnen er hoogstens "
+                f"{settings.NAP_IMPORT_MAX_ROWS} tegelijk worden ingelezen."
+            )
+        if kwargs.get("file_name"):
+            self.change_reason = f"Bijwerkronde, bestand {kwargs['file_name']}"
+
+        keys = [cell_text(value) for value in dataset[KEY]]
+        self._lines_by_key: dict[str, list[int]] = {}
+        for number, key in enumerate(keys, start=1):
+            if key:
+                self._lines_by_key.setdefault(key, []).append(number + 1)
+        self._activities = {
+            activity.slug: activity
+            for activity in Activity.objects.filter(slug__in=self._lines_by_key)
+            .select_related("action_line", "status")
+            .prefetch_related(
+                Prefetch(
+                    "actor_links",
+                    queryset=ActivityActor.objects.select_related("actor").order_by("position"),
+                )
+            )
+        }
+        self._editable = set(
+            Activity.objects.editable_by(self.user)
+            .filter(slug__in=self._lines_by_key)
+            .values_list("pk", flat=True)
+        )
+        self._statuses = list(Status.objects.order_by("position", "code"))
+        self._status_by_name = {}
+        for status in self._statuses:
+            self._status_by_name[status.code.casefold()] = status
+            self._status_by_name[status.label.casefold()] = status
+
+        # Rows exported at an older version: what happened since, and what they looked like.
+        outdated = {}
+        for key, version in zip(keys, dataset[VERSION], strict=True):
+            activity = self._activities.get(key)
+            version = parse_version(version)
+            if activity and version is not None and version < activity.version:
+                outdated[activity.pk] = version
+        self._revisions = services.revisions_since(outdated)
+        self._exported = {
+            (record.id, record.version): record
+            for record in Activity.history.filter(id__in=outdated).order_by("history_date")
+            if outdated[record.id] == record.version
+        }
+
+    def _check_headers(self, dataset):
+        canonical = {column.casefold(): column for column in COLUMNS}
+        headers = [cell_text(header) for header in dataset.headers]
+        dataset.headers = [canonical.get(header.casefold(), header) for header in headers]
+        doubled = [column for column in COLUMNS if dataset.headers.count(column) > 1]
+        if doubled:
+            raise UpdateRoundFileError(
+                f"De kolom ‘{doubled[0]}’ staat meer dan eens in het bestand. Laat er één over."
+            )
+        missing = [column for column in REQUIRED_COLUMNS if column not in dataset.headers]
+        if missing:
+            names = ", ".join(f"‘{column}’" for column in missing)
+            raise UpdateRoundFileError(
+                f"Dit is geen bijwerksjabloon: de kolom(men) {names} ontbreken. Download het "
+                "sjabloon opnieuw en vul dat in."
+            )
+        unknown = [header for header in dataset.headers if header and header not in COLUMNS]
+        if unknown:
+            names = ", ".join(f"‘{header}’" for header in unknown)
+            self.notices.append(f"De kolom(men) {names} horen niet bij het sjabloon; genegeerd.")
+
+    def import_row(self, row, instance_loader, **kwargs):
+        if not any(cell_text(value) for value in row.values()):
+            # Empty lines (often formatted but unused rows in Excel) are not rows at all.
+            row_result = self.get_row_result_class()()
+            row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+            row_result.blank = True
+            return row_result
+        self._line = kwargs["row_number"] + 1
+        return super().import_row(row, instance_loader, **kwargs)
+
+    def get_or_init_instance(self, instance_loader, row):
+        key = cell_text(row.get(KEY))
+        if not key:
+            raise ValidationError({KEY: "De sleutel is leeg. Laat de kolom ‘Sleutel’ staan."})
+        activity = self._activities.get(key)
+        if activity is None:
+            raise ValidationError({KEY: f"Er is geen activiteit met de sleutel ‘{key}’."})
+        if activity.pk not in self._editable:
+            raise ValidationError(
+                {
+                    KEY: f"U mag activiteit ‘{key}’ niet bijwerken: geen van de actoren waarvoor "
+                    "u werkt staat erbij."
+                }
+            )
+        lines = self._lines_by_key[key]
+        if len(lines) > 1:
+            raise ValidationError(
+                {
+                    KEY: "Deze activiteit staat meer dan eens in het bestand (rijen "
+                    f"{', '.join(map(str, lines))}). Laat één rij over."
+                }
+            )
+        # Each activity is returned once at most: a key on two rows is refused above.
+        return activity, False
+
+    def import_instance(self, instance, row, **kwargs):
+        check = self._check_row(instance, row)
+        self._checks[self._line] = check
+        if check.errors:
+            raise ValidationError(check.errors)
+        for attribute, value in check.values.items():
+            setattr(instance, attribute, value)
+
+    def _check_row(self, activity, row) -> RowCheck:
+        check = RowCheck()
+        status_text = cell_text(row.get(STATUS))
+        status = self._status_by_name.get(status_text.casefold())
+        choices = ", ".join(s.label for s in self._statuses)
+        if not status_text:
+            check.errors[STATUS] = f"De status is leeg. Kies een van: {choices}."
+        elif status is None:
+            check.errors[STATUS] = f"Onbekende status ‘{status_text}’. Kies een van: {choices}."
+
+        timeframe = cell_text(row.get(TIMEFRAME))
+        limit = Activity._meta.get_field("timeframe_label").max_length
+        if len(timeframe) > limit:
+            check.errors[TIMEFRAME] = f"‘Wanneer’ is te lang: hoogstens {limit} tekens."
+
+        explanation = cell_text(row.get(EXPLANATION))
+        if not explanation:
+            check.errors[EXPLANATION] = "De toelichting is leeg; die is verplicht."
+
+        version = parse_version(row.get(VERSION))
+        if version is None:
+            check.errors[VERSION] = (
+                "De versie ontbreekt of is geen geheel getal. Laat de kolom ‘Versie’ staan zoals "
+                "hij geëxporteerd is."
+            )
+        elif version > activity.version:
+            check.errors[VERSION] = (
+                f"Versie {version} bestaat nog niet (de activiteit is bij versie "
+                f"{activity.version}). Laat de kolom ‘Versie’ staan zoals hij geëxporteerd is."
+            )
+        if check.errors:
+            return check
+
+        new = {"status": status, "timeframe_label": timeframe, "explanation": explanation}
+        for name, value in new.items():
+            old = getattr(activity, name)
+            if (old.pk != value.pk) if name == "status" else (cell_text(old) != value):
+                check.values[name] = value
+                label = capfirst(Activity._meta.get_field(name).verbose_name)
+                check.changes.append(services.FieldChange(label, str(old), str(value)))
+        if check.values and version < activity.version:
+            # Someone saved after the export. Writing this row would undo their work, unless
+            # the editor left it as exported: then the newer version simply stays.
+            exported = self._exported.get((activity.pk, version))
+            since = " ".join(f"{r.describe()}." for r in self._revisions.get(activity.pk, []))
+            check.values, check.changes = {}, []
+            if exported is not None and self._same(exported, new):
+                check.notices.append(
+                    "Overgeslagen: na uw export door iemand anders gewijzigd, en u had deze rij "
+                    f"niet aangepast. {since}"
+                )
+                return check
+            check.errors[VERSION] = (
+                f"Deze activiteit is gewijzigd sinds uw export (uw bestand: versie {version}, "
+                f"nu versie {activity.version}). {since} Exporteer opnieuw en neem uw "
+                "wijzigingen daarin over."
+            )
+            return check
+
+        readable = not timeframe or parse_timeframe(timeframe).parsed
+        if "timeframe_label" in check.values and not readable:
+            check.notices.append(
+                f"‘Wanneer’ (‘{timeframe}’) is niet als periode te lezen. Het wordt zo getoond, "
+                "maar de activiteit telt niet mee bij het filteren op jaar en bij achterstallig."
+            )
+        context = {
+            ACTION_LINE: str(activity.action_line.number),
+            TITLE: activity.title,
+            ACTORS: ", ".join(actor.code for actor in activity.ordered_actors),
+        }
+        for column, current in context.items():
+            if column in row and cell_text(row[column]) != cell_text(current):
+                check.notices.append(
+                    f"De kolom ‘{column}’ is alleen ter informatie; uw wijziging daarin is "
+                    "genegeerd."
+                )
+        return check
+
+    @staticmethod
+    def _same(record, new) -> bool:
+        return (
+            record.status_id == new["status"].pk
+            and cell_text(record.timeframe_label) == new["timeframe_label"]
+            and cell_text(record.explanation) == new["explanation"]
+        )
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if import_validation_errors:
+            return False
+        return not self._checks[self._line].values
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        # The preview only reads. Every check is made above; writing each row and rolling it
+        # back would cost queries per row and record history that is then thrown away.
+        if not self._is_dry_run(kwargs):
+            super().save_instance(instance, is_create, row, **kwargs)
+
+    def do_instance_save(self, instance, is_create):
+        if is_create:  # get_or_init_instance never makes one; this guards that promise
+            raise ValueError("The update round never creates activities.")
+        services.save_activity(
+            instance, user=self.user, base_version=instance.version, reason=self.change_reason
+        )
+
+    def after_import_row(self, row, row_result, **kwargs):
+        check = self._checks.get(self._line, RowCheck())
+        row_result.line = self._line
+        row_result.changes = check.changes
+        row_result.notices = check.notices
+
+    def after_import(self, dataset, result, **kwargs):
+        result.notices = self.notices

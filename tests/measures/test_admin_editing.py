@@ -1,0 +1,305 @@
+"""Editing activities one by one in the admin: history, field rights, and no lost edits."""
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.urls import reverse
+
+from measures import services
+from measures.admin import ActivityAdmin
+from measures.models import Activity, Footnote
+from tests.factories import make_activity
+from tests.measures.editors import (
+    CHANGELIST_URL,
+    change_form_data,
+    change_url,
+    make_coordinator,
+    make_staff_member,
+    page_text,
+)
+
+
+@pytest.fixture
+def activity(action_line, status, ocw):
+    return make_activity(
+        action_line=action_line,
+        status=status,
+        actors=(ocw,),
+        title="Campagne over grenzen",
+        explanation="De campagne loopt.",
+        footnotes=("Kamerstukken II 2023/24, 34843, nr. 100.",),
+    )
+
+
+@pytest.fixture
+def fatima(ocw):
+    return make_staff_member(ocw, username="fatima", first_name="Fatima", last_name="El Amrani")
+
+
+@pytest.fixture
+def jan(ocw):
+    return make_staff_member(ocw, username="jan", first_name="Jan", last_name="de Vries")
+
+
+def test_a_staff_edit_is_recorded_with_who_when_and_old_and_new(
+    client, activity, fatima, closed_status
+):
+    client.force_login(fatima)
+
+    response = client.post(
+        change_url(activity), change_form_data(activity, status=closed_status.pk)
+    )
+
+    assert response.status_code == 302
+    activity.refresh_from_db()
+    assert activity.status == closed_status
+    assert activity.version == 2
+    assert activity.updated_by == fatima
+    latest = activity.history.latest()
+    assert latest.history_user == fatima
+    changes = latest.diff_against(latest.prev_record, excluded_fields=["actors"])
+    assert changes.changed_fields == ["status", "updated_at", "version"]
+    history = client.get(reverse("admin:measures_activity_history", args=[activity.pk]))
+    assert "fatima" in page_text(history)
+    assert "Afgerond" in page_text(history)
+
+
+def test_staff_can_change_status_timeframe_explanation_and_footnotes_but_nothing_else(
+    client, activity, fatima, closed_status, szw
+):
+    client.force_login(fatima)
+    form = client.get(change_url(activity)).context["adminform"].form
+    assert set(form.fields) == {"status", "timeframe_label", "explanation", "version"}
+
+    data = change_form_data(
+        activity,
+        status=closed_status.pk,
+        timeframe_label="Q2 2025",
+        explanation="Afgerond met een eindevaluatie.",
+        title="Een andere titel",
+        slug="andere-slug",
+        **{"actor_links-0-actor": szw.pk, "footnotes-0-text": "Kamerstukken II, nr. 101."},
+    )
+    data.pop("is_public")
+    response = client.post(change_url(activity), data)
+
+    assert response.status_code == 302
+    activity.refresh_from_db()
+    assert activity.status == closed_status
+    assert (activity.timeframe_label, activity.end_year, activity.end_quarter) == (
+        "Q2 2025",
+        2025,
+        2,
+    )
+    assert activity.explanation == "Afgerond met een eindevaluatie."
+    assert activity.footnotes.get().text == "Kamerstukken II, nr. 101."
+    assert activity.title == "Campagne over grenzen"
+    assert activity.slug != "andere-slug"
+    assert activity.is_public is True
+    assert [actor.code for actor in activity.actors.all()] == ["OCW"]
+
+
+def test_staff_cannot_add_activities_nor_reach_another_activitys_footnote(
+    client, activity, fatima, action_line, status, szw
+):
+    other = make_activity(action_line=action_line, status=status, actors=(szw,), footnotes=("x",))
+    client.force_login(fatima)
+
+    assert client.get(reverse("admin:measures_activity_add")).status_code == 403
+    data = change_form_data(
+        activity,
+        **{"footnotes-0-id": other.footnotes.get().pk, "footnotes-0-text": "Gekaapt."},
+    )
+    client.post(change_url(activity), data)
+
+    assert other.footnotes.get().text == "x"
+    assert not Footnote.objects.filter(text="Gekaapt.").exists()
+
+
+def test_the_second_of_two_saves_is_refused_and_shows_what_the_first_changed(
+    client, activity, fatima, jan, closed_status
+):
+    # Both open the activity at version 1.
+    client.force_login(fatima)
+    fatimas_form = change_form_data(activity)
+    client.force_login(jan)
+    jans_form = change_form_data(activity)
+    # Fatima saves first.
+    client.force_login(fatima)
+    client.post(change_url(activity), fatimas_form | {"status": closed_status.pk})
+
+    client.force_login(jan)
+    response = client.post(
+        change_url(activity), jans_form | {"explanation": "Jans nieuwe toelichting."}
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.non_field_errors()
+    text = " ".join(errors)
+    assert "Iemand anders heeft deze activiteit opgeslagen" in text
+    assert "Fatima El Amrani" in text
+    assert "Status: ‘Loopt’ → ‘Afgerond’" in text
+    assert "Overgenomen in het formulier: Status." in text
+    form = response.context["adminform"].form
+    assert form["explanation"].value() == "Jans nieuwe toelichting."  # his input is kept
+    assert str(form["status"].value()) == str(closed_status.pk)  # her change is taken over
+    activity.refresh_from_db()
+    assert activity.explanation == "De campagne loopt."
+    assert activity.status == closed_status
+    assert activity.version == 2
+
+
+def resubmit(client, activity, refused):
+    """Save the form exactly as the refusal showed it again."""
+    form = refused.context["adminform"].form
+    data = {key: value for key, value in form.data.items() if key != "csrfmiddlewaretoken"}
+    return client.post(change_url(activity), data)
+
+
+def test_saving_again_after_a_conflict_keeps_both_editors_work(
+    client, activity, fatima, jan, closed_status
+):
+    jans_form = change_form_data(activity)
+    client.force_login(fatima)
+    client.post(change_url(activity), change_form_data(activity, status=closed_status.pk))
+    client.force_login(jan)
+    refused = client.post(change_url(activity), jans_form | {"explanation": "Jans versie."})
+
+    again = resubmit(client, activity, refused)
+
+    assert again.status_code == 302
+    activity.refresh_from_db()
+    assert activity.explanation == "Jans versie."
+    assert activity.status == closed_status  # Fatima's change survived
+    assert activity.version == 3
+    assert activity.history.latest().history_user == jan
+
+
+def test_when_both_changed_the_same_field_the_second_editor_decides(client, activity, fatima, jan):
+    jans_form = change_form_data(activity)
+    client.force_login(fatima)
+    client.post(change_url(activity), change_form_data(activity, explanation="Fatimas versie."))
+    client.force_login(jan)
+
+    refused = client.post(change_url(activity), jans_form | {"explanation": "Jans versie."})
+
+    text = " ".join(refused.context["adminform"].form.non_field_errors())
+    assert "‘De campagne loopt.’ → ‘Fatimas versie.’" in text
+    assert "U en de ander wijzigden allebei: Toelichting. Uw versie staat in het formulier." in text
+    assert refused.context["adminform"].form["explanation"].value() == "Jans versie."
+    activity.refresh_from_db()
+    assert activity.explanation == "Fatimas versie."
+
+
+def test_a_save_landing_between_the_check_and_the_write_is_refused_too(
+    client, activity, fatima, jan, closed_status, monkeypatch
+):
+    """The race: Jan's request reads the activity, Fatima's save commits, then Jan's write."""
+    jans_read = Activity.objects.get(pk=activity.pk)
+    theirs = Activity.objects.get(pk=activity.pk)
+    theirs.status = closed_status
+    services.save_activity(theirs, user=fatima, base_version=1)
+    stale_reads = iter([jans_read])
+    read_now = ActivityAdmin.get_object
+
+    def get_object(admin, request, object_id, from_field=None):
+        return next(stale_reads, None) or read_now(admin, request, object_id, from_field)
+
+    monkeypatch.setattr(ActivityAdmin, "get_object", get_object)
+    client.force_login(jan)
+
+    response = client.post(
+        change_url(activity), change_form_data(jans_read, explanation="Jans toelichting.")
+    )
+
+    assert response.status_code == 200
+    assert "Fatima El Amrani" in " ".join(response.context["adminform"].form.non_field_errors())
+    assert "Jans toelichting." in page_text(response)
+    activity.refresh_from_db()
+    assert activity.status == closed_status
+    assert activity.explanation == "De campagne loopt."
+
+
+def test_a_bulk_status_change_asks_for_a_note_and_records_it(
+    client, activity, fatima, closed_status, action_line, status, ocw
+):
+    second = make_activity(action_line=action_line, status=status, actors=(ocw,))
+    client.force_login(fatima)
+    chosen = {"action": "change_status", "_selected_action": [activity.pk, second.pk]}
+
+    page = client.post(CHANGELIST_URL, chosen | {"index": "0"})
+    without_note = client.post(
+        CHANGELIST_URL, chosen | {"apply": "1", "status": closed_status.pk, "note": "  "}
+    )
+    with_note = client.post(
+        CHANGELIST_URL,
+        chosen | {"apply": "1", "status": closed_status.pk, "note": "Eindrapport verschenen."},
+    )
+
+    assert page.status_code == 200
+    assert "Campagne over grenzen" in page_text(page)
+    assert without_note.status_code == 200
+    assert without_note.context["form"].errors["note"]
+    assert with_note.status_code == 302
+    for changed in (activity, second):
+        changed.refresh_from_db()
+        assert changed.status == closed_status
+        latest = changed.history.latest()
+        assert (latest.history_user, latest.history_change_reason) == (
+            fatima,
+            "Eindrapport verschenen.",
+        )
+        assert LogEntry.objects.get(object_id=str(changed.pk)).change_message == (
+            "Status gewijzigd in ‘Afgerond’: Eindrapport verschenen."
+        )
+
+
+def test_history_cannot_be_reverted_around_the_version_check(client, activity, fatima):
+    client.force_login(fatima)
+    record = activity.history.earliest()
+    url = reverse("admin:measures_activity_simple_history", args=[activity.pk, record.pk])
+
+    assert client.get(url).status_code == 200
+    assert client.post(url, change_form_data(activity)).status_code == 403
+
+
+def test_another_ministrys_history_is_closed(client, activity, szw):
+    client.force_login(make_staff_member(szw))
+    record = activity.history.earliest()
+
+    listing = client.get(reverse("admin:measures_activity_history", args=[activity.pk]))
+    one_version = client.get(
+        reverse("admin:measures_activity_simple_history", args=[activity.pk, record.pk])
+    )
+
+    assert listing.status_code == 403
+    assert one_version.status_code == 403
+
+
+def test_a_coordinator_creates_an_activity_at_version_one(client, action_line, status, ocw):
+    coordinator = make_coordinator()
+    client.force_login(coordinator)
+    data = {
+        "action_line": action_line.pk,
+        "position": 9,
+        "title": "Nieuwe maatregel",
+        "slug": "nieuwe-maatregel",
+        "status": status.pk,
+        "version": 1,
+        "timeframe_label": "Vanaf 2025",
+        "explanation": "Nieuw.",
+        "is_public": "on",
+        "actor_links-TOTAL_FORMS": 1,
+        "actor_links-INITIAL_FORMS": 0,
+        "actor_links-0-actor": ocw.pk,
+        "actor_links-0-position": 0,
+        "footnotes-TOTAL_FORMS": 0,
+        "footnotes-INITIAL_FORMS": 0,
+    }
+
+    response = client.post(reverse("admin:measures_activity_add"), data)
+
+    assert response.status_code == 302
+    created = Activity.objects.get(slug="nieuwe-maatregel")
+    assert (created.version, created.updated_by, created.start_year) == (1, coordinator, 2025)
+    assert created.history.get().history_user == coordinator
+    assert LogEntry.objects.filter(object_id=str(created.pk)).exists()
