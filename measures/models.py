@@ -1,10 +1,12 @@
 """The measures of the NAP: activities, who is responsible, their status and references."""
 
 import datetime
+import re
 
 from django.conf import settings
-from django.db import models
-from django.db.models import F, Q
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connections, models
+from django.db.models import Case, ExpressionWrapper, F, FloatField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -127,6 +129,29 @@ class ActivityActor(models.Model):
     natural_key.dependencies = ["measures.activity", "measures.actor"]
 
 
+SEARCH_CONFIG = "dutch"
+# A search uses at most this many words: enough for any real question, and it bounds the query.
+MAX_SEARCH_WORDS = 12
+_SEARCH_WORD = re.compile(r"[^\W_]+")
+# Equal ranks keep the report's order.
+RELEVANCE_TIEBREAK = ("action_line__number", "position")
+
+
+def search_words(text: str | None) -> list[str]:
+    """The words of a search text: runs of letters and digits, everything else dropped."""
+    return _SEARCH_WORD.findall(text or "")[:MAX_SEARCH_WORDS]
+
+
+def activity_search_vector() -> SearchVector:
+    """What PostgreSQL searches: the title (weight A) above the explanation (weight B).
+
+    Migration 0002 indexes exactly this expression; change both together.
+    """
+    return SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
+        "explanation", weight="B", config=SEARCH_CONFIG
+    )
+
+
 class ActivityQuerySet(models.QuerySet):
     def published(self):
         """What the public may see. Every public page, export and report starts here."""
@@ -143,11 +168,38 @@ class ActivityQuerySet(models.QuerySet):
         )
 
     def search(self, text: str):
-        """Activities whose title or explanation mention the text."""
-        text = text.strip()
-        if not text:
+        """Activities matching every word of the text, best matches first (as ``search_rank``).
+
+        On PostgreSQL: full-text search with the Dutch configuration, so "maatregel" finds
+        "Maatregelen"; each word also matches as a prefix ("publieks" finds
+        "Publiekscampagne"); a match in the title ranks above one in the explanation. The GIN
+        index of migration 0002 covers exactly ``activity_search_vector()``. Elsewhere (SQLite,
+        for local runs) a simple case-insensitive containment with title matches first.
+        """
+        words = search_words(text)
+        if not words:
             return self
-        return self.filter(Q(title__icontains=text) | Q(explanation__icontains=text))
+        if connections[self.db].vendor == "postgresql":
+            # Only letters and digits reach the raw query, so no input can break its syntax.
+            query = SearchQuery(
+                " & ".join(f"{word}:*" for word in words), search_type="raw", config=SEARCH_CONFIG
+            )
+            matches = self.alias(search_document=activity_search_vector()).filter(
+                search_document=query
+            )
+            ranked = matches.annotate(search_rank=SearchRank(F("search_document"), query))
+        else:
+            matches = self
+            for word in words:
+                matches = matches.filter(Q(title__icontains=word) | Q(explanation__icontains=word))
+            title_hits = [
+                Case(When(title__icontains=word, then=Value(1.0)), default=Value(0.0))
+                for word in words
+            ]
+            ranked = matches.annotate(
+                search_rank=ExpressionWrapper(sum(title_hits[1:], title_hits[0]), FloatField())
+            )
+        return ranked.order_by("-search_rank", *RELEVANCE_TIEBREAK)
 
     def covering_year(self, year: int):
         """Activities whose timeframe includes (part of) that year."""
@@ -326,3 +378,21 @@ class Footnote(models.Model):
         return (*self.activity.natural_key(), self.number)
 
     natural_key.dependencies = ["measures.activity"]
+
+
+class PublicDataVersion(models.Model):
+    """A token that changes after every committed change to what the public site shows.
+
+    One row. The public page cache (``measures.page_cache``) keys pages by it; it lives in the
+    database, not in a per-process cache, so that every worker and host sees a change at once.
+    """
+
+    token = models.CharField("versie", max_length=32)
+    changed_at = models.DateTimeField("gewijzigd", auto_now=True)
+
+    class Meta:
+        verbose_name = "versie van de openbare gegevens"
+        verbose_name_plural = "versies van de openbare gegevens"
+
+    def __str__(self) -> str:
+        return self.token
