@@ -53,6 +53,19 @@ class YearFilter(django_filters.NumberFilter):
 
 
 class ActionLineChoiceField(django_filters.fields.ModelMultipleChoiceField):
+    # Action line numbers are small; a longer number would overflow the database's integer.
+    max_number = 32767
+
+    def clean(self, value):
+        for number in value or []:
+            if not (str(number).isdecimal() and int(number) <= self.max_number):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": number},
+                )
+        return super().clean(value)
+
     def label_from_instance(self, action_line: ActionLine) -> str:
         return f"{action_line.number}. {action_line.title}"
 
@@ -86,6 +99,7 @@ class ActivityFilterSet(django_filters.FilterSet):
         to_field_name="number",
         queryset=ActionLine.objects.all(),
         widget=forms.CheckboxSelectMultiple,
+        distinct=False,  # a foreign key: no duplicates to remove, and DISTINCT is not free
     )
     status = django_filters.ModelMultipleChoiceFilter(
         label="Status",
@@ -93,6 +107,7 @@ class ActivityFilterSet(django_filters.FilterSet):
         to_field_name="code",
         queryset=Status.objects.all(),
         widget=forms.CheckboxSelectMultiple,
+        distinct=False,
     )
     wie = ActorFilter(
         label="Wie",
@@ -100,6 +115,7 @@ class ActivityFilterSet(django_filters.FilterSet):
         queryset=Actor.objects.all(),
         method="filter_actors",
         widget=forms.CheckboxSelectMultiple,
+        distinct=False,  # filter_actors uses Exists, which never duplicates
     )
     jaar = YearFilter(
         label="Jaar",
