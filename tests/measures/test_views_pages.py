@@ -46,7 +46,9 @@ def test_every_page_has_the_same_frame_and_the_reference_date(client, site, page
     assert '<main id="inhoud"' in html
     assert 'Stand van zaken per <time datetime="2025-03-12">12 maart 2025</time>' in html
     assert '<a href="/rapportages/">Rapportages</a>' in html
-    assert " style=" not in html and "<script" not in html  # ready for a strict CSP
+    # Ready for a strict Content-Security-Policy: no inline styles or scripts.
+    assert " style=" not in html and "<style" not in html
+    assert not re.search(r"<script(?![^>]* src=)", html)
 
 
 def test_the_current_page_is_marked_in_the_navigation(client, site):
