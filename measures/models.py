@@ -4,9 +4,18 @@ import datetime
 import re
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connections, models
-from django.db.models import Case, ExpressionWrapper, F, FloatField, Q, Value, When
+from django.db.models import (
+    Case,
+    Expression,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Q,
+    Value,
+    When,
+)
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -142,14 +151,19 @@ def search_words(text: str | None) -> list[str]:
     return _SEARCH_WORD.findall(text or "")[:MAX_SEARCH_WORDS]
 
 
-def activity_search_vector() -> SearchVector:
-    """What PostgreSQL searches: the title (weight A) above the explanation (weight B).
+class SearchDocument(Expression):
+    """The activity's stored search document (PostgreSQL only; see migration 0002).
 
-    Migration 0002 indexes exactly this expression; change both together.
+    The title has weight A and the explanation weight B, so a match in the title ranks higher.
+    Not a model field, so that SQLite never has to know it; it resolves against whatever alias
+    the activity table has in the query, also inside subqueries.
     """
-    return SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
-        "explanation", weight="B", config=SEARCH_CONFIG
-    )
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        return f"{table}.{connection.ops.quote_name('search_document')}", []
 
 
 class ActivityQuerySet(models.QuerySet):
@@ -172,9 +186,9 @@ class ActivityQuerySet(models.QuerySet):
 
         On PostgreSQL: full-text search with the Dutch configuration, so "maatregel" finds
         "Maatregelen"; each word also matches as a prefix ("publieks" finds
-        "Publiekscampagne"); a match in the title ranks above one in the explanation. The GIN
-        index of migration 0002 covers exactly ``activity_search_vector()``. Elsewhere (SQLite,
-        for local runs) a simple case-insensitive containment with title matches first.
+        "Publiekscampagne"); a match in the title ranks above one in the explanation (see
+        ``SearchDocument``, GIN-indexed). Elsewhere (SQLite, for local runs) a simple
+        case-insensitive containment, with title matches first.
         """
         words = search_words(text)
         if not words:
@@ -184,9 +198,7 @@ class ActivityQuerySet(models.QuerySet):
             query = SearchQuery(
                 " & ".join(f"{word}:*" for word in words), search_type="raw", config=SEARCH_CONFIG
             )
-            matches = self.alias(search_document=activity_search_vector()).filter(
-                search_document=query
-            )
+            matches = self.alias(search_document=SearchDocument()).filter(search_document=query)
             ranked = matches.annotate(search_rank=SearchRank(F("search_document"), query))
         else:
             matches = self
@@ -289,6 +301,13 @@ class Activity(models.Model):
         ordering = ["action_line__number", "position"]
         verbose_name = "activiteit"
         verbose_name_plural = "activiteiten"
+        indexes = [
+            # The peildatum (latest public update) on every public page, and the public count,
+            # come from this small index instead of a scan of the whole table.
+            models.Index(
+                fields=["updated_at"], condition=Q(is_public=True), name="activity_public_updated"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["action_line", "position"], name="activity_unique_position_per_line"
@@ -378,21 +397,3 @@ class Footnote(models.Model):
         return (*self.activity.natural_key(), self.number)
 
     natural_key.dependencies = ["measures.activity"]
-
-
-class PublicDataVersion(models.Model):
-    """A token that changes after every committed change to what the public site shows.
-
-    One row. The public page cache (``measures.page_cache``) keys pages by it; it lives in the
-    database, not in a per-process cache, so that every worker and host sees a change at once.
-    """
-
-    token = models.CharField("versie", max_length=32)
-    changed_at = models.DateTimeField("gewijzigd", auto_now=True)
-
-    class Meta:
-        verbose_name = "versie van de openbare gegevens"
-        verbose_name_plural = "versies van de openbare gegevens"
-
-    def __str__(self) -> str:
-        return self.token

@@ -160,6 +160,22 @@ STORAGES = {
     },
 }
 
+# The public page cache (measures/page_cache.py): rendered pages are kept per process; the data
+# version that invalidates them must be seen by every process at once, so it lives in a cache
+# they all share. Files in var/ are shared by every process on one host; when the site runs on
+# several hosts, point NAP_SHARED_CACHE_DIR at storage they share (or configure a shared backend
+# such as Redis here).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
+    "shared": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("NAP_SHARED_CACHE_DIR") or str(BASE_DIR / "var" / "cache"),
+    },
+}
+
 # An activity not updated for this many days is flagged as stale to its editors.
 NAP_STALE_AFTER_DAYS = env_int("NAP_STALE_AFTER_DAYS", 180)
 

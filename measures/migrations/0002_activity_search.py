@@ -1,32 +1,39 @@
-"""A GIN index for the public full-text search, on PostgreSQL only.
+"""Full-text search on PostgreSQL: a stored search document and its GIN index.
 
-The index is on an expression (no extra column), so the models and SQLite stay unchanged and
-``makemigrations`` sees nothing. The expression is exactly what
-``measures.models.activity_search_vector()`` compiles to; if one changes, change the other.
+``search_document`` is a generated column (title with weight A, explanation with weight B,
+Dutch stemming), kept up to date by PostgreSQL itself. Storing it makes ranking cheap: ranking
+needs the document of every match, which an expression index alone would have to recompute.
+
+It exists on PostgreSQL only and is not a model field, so SQLite and ``makemigrations`` never
+see it; ``measures.models.SearchDocument`` refers to it in queries.
 """
 
 from django.db import migrations
 
-INDEX_NAME = "activity_search_gin"
-
-CREATE_INDEX = f"""
-CREATE INDEX IF NOT EXISTS {INDEX_NAME} ON measures_activity USING gin ((
-    setweight(to_tsvector('dutch'::regconfig, COALESCE("title", '')), 'A')
-    || setweight(to_tsvector('dutch'::regconfig, COALESCE("explanation", '')), 'B')
-))
+ADD_DOCUMENT = """
+ALTER TABLE measures_activity ADD COLUMN IF NOT EXISTS search_document tsvector
+GENERATED ALWAYS AS (
+    setweight(to_tsvector('dutch'::regconfig, COALESCE(title, '')), 'A')
+    || setweight(to_tsvector('dutch'::regconfig, COALESCE(explanation, '')), 'B')
+) STORED
 """
+ADD_INDEX = """
+CREATE INDEX IF NOT EXISTS activity_search_gin ON measures_activity USING gin (search_document)
+"""
+DROP_INDEX = "DROP INDEX IF EXISTS activity_search_gin"
+DROP_DOCUMENT = "ALTER TABLE measures_activity DROP COLUMN IF EXISTS search_document"
 
-DROP_INDEX = f"DROP INDEX IF EXISTS {INDEX_NAME}"
 
-
-def create_index(apps, schema_editor):
+def add_search(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE_INDEX)
+        schema_editor.execute(ADD_DOCUMENT)
+        schema_editor.execute(ADD_INDEX)
 
 
-def drop_index(apps, schema_editor):
+def remove_search(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(DROP_INDEX)
+        schema_editor.execute(DROP_DOCUMENT)
 
 
 class Migration(migrations.Migration):
@@ -35,5 +42,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(create_index, drop_index, elidable=False),
+        migrations.RunPython(add_search, remove_search, elidable=False),
     ]

@@ -114,6 +114,26 @@ def test_the_search_can_use_the_gin_index(make):
     assert "activity_search_gin" in plan
 
 
+@on_postgresql
+def test_the_search_document_follows_every_edit(make):
+    activity = make("Voorlichting")
+    assert found("campagne") == []
+
+    activity.title = "Campagne"
+    activity.save()
+
+    assert found("campagne") == ["Campagne"]
+
+
+@on_postgresql
+def test_a_search_works_inside_a_subquery(make):
+    make("Campagne")
+    make("Monitor")
+    matches = Activity.objects.search("campagne").values("pk")
+
+    assert [a.title for a in Activity.objects.filter(pk__in=matches)] == ["Campagne"]
+
+
 @on_sqlite
 def test_the_fallback_is_case_insensitive_containment(make):
     make("Publiekscampagne", explanation="Over de RAAD van state.")
