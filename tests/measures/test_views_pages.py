@@ -56,6 +56,10 @@ def test_the_current_page_is_marked_in_the_navigation(client, site):
 
     assert '<a href="/activiteiten/" aria-current="page">Activiteiten</a>' in html
     assert '<a href="/" aria-current' not in html
+    # An activity belongs to the activities section; an action line to the overview.
+    detail = client.get(site.activities[0].get_absolute_url()).text
+    assert '<a href="/activiteiten/" aria-current="true">Activiteiten</a>' in detail
+    assert '<a href="/" aria-current="true">Overzicht</a>' in client.get("/actielijnen/1/").text
 
 
 def test_without_published_data_the_reference_date_says_so(client, db):
