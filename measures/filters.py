@@ -123,14 +123,12 @@ class ActivityFilterSet(django_filters.FilterSet):
         min_value=MIN_YEAR,
         max_value=MAX_YEAR,
         help_text="Activiteiten die in dit jaar lopen, bijvoorbeeld 2025.",
-        widget=forms.NumberInput(attrs={"min": MIN_YEAR, "max": MAX_YEAR, "inputmode": "numeric"}),
     )
     q = django_filters.CharFilter(
         label="Zoeken",
         method="filter_search",
         max_length=200,
         help_text="Zoekt in de titel en de toelichting.",
-        widget=forms.TextInput(attrs={"type": "search"}),
     )
     sort = django_filters.ChoiceFilter(
         label="Sorteren op",
