@@ -1,20 +1,28 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from measures.models import Activity
+from measures import selectors
+from measures.page_cache import cache_public_page
+from measures.views import paginate
 
 from .models import ActionLine
 
 
+@cache_public_page
 def overview(request: HttpRequest) -> HttpResponse:
-    return render(request, "actionlines/overview.html", {"action_lines": ActionLine.objects.all()})
+    return render(request, "actionlines/overview.html", {"overview": selectors.progress_overview()})
 
 
+@cache_public_page
 def detail(request: HttpRequest, number: int) -> HttpResponse:
     action_line = get_object_or_404(ActionLine, number=number)
-    activities = Activity.objects.published().filter(action_line=action_line).with_related()
+    activities = selectors.public_activities().filter(action_line=action_line)
     return render(
         request,
         "actionlines/detail.html",
-        {"action_line": action_line, "activities": activities},
+        {
+            "action_line": action_line,
+            "breakdown": selectors.action_line_breakdown(action_line),
+            **paginate(request, activities),
+        },
     )

@@ -5,13 +5,16 @@ q, sort. Anything else is ignored; malformed values make the form invalid, and c
 show the errors instead of guessing (see ``selectors.filter_public_activities``).
 """
 
+from dataclasses import dataclass
+
 import django_filters
 from django import forms
 from django.db.models import Exists, F, OuterRef
+from django.http import QueryDict
 
 from actionlines.models import ActionLine
 
-from .models import Activity, ActivityActor, Actor, Status
+from .models import RELEVANCE_TIEBREAK, Activity, ActivityActor, Actor, Status
 
 MIN_YEAR = 2000
 MAX_YEAR = 2100
@@ -19,12 +22,14 @@ MAX_YEAR = 2100
 
 class SortChoices:
     ACTION_LINE = "actielijn"
+    RELEVANCE = "relevantie"
     TITLE = "titel"
     STATUS = "status"
     END = "eind"
 
     choices = [
         (ACTION_LINE, "Actielijn"),
+        (RELEVANCE, "Relevantie (bij zoeken)"),
         (TITLE, "Titel (A-Z)"),
         (STATUS, "Status"),
         (END, "Einddatum"),
@@ -47,13 +52,54 @@ class YearFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+class ActionLineChoiceField(django_filters.fields.ModelMultipleChoiceField):
+    # Action line numbers are small; a longer number would overflow the database's integer.
+    max_number = 32767
+
+    def clean(self, value):
+        for number in value or []:
+            if not (str(number).isdecimal() and int(number) <= self.max_number):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": number},
+                )
+        return super().clean(value)
+
+    def label_from_instance(self, action_line: ActionLine) -> str:
+        return f"{action_line.number}. {action_line.title}"
+
+
+class ActorChoiceField(django_filters.fields.ModelMultipleChoiceField):
+    def label_from_instance(self, actor: Actor) -> str:
+        return actor.code if actor.name == actor.code else f"{actor.code} – {actor.name}"
+
+
+class ActionLineFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = ActionLineChoiceField
+
+
+class ActorFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = ActorChoiceField
+
+
+@dataclass(frozen=True)
+class ActiveFilter:
+    """One applied filter value, shown as a removable chip."""
+
+    label: str
+    value: str
+    remove_query: str  # the query string without this value (and without a page number)
+
+
 class ActivityFilterSet(django_filters.FilterSet):
-    actielijn = django_filters.ModelMultipleChoiceFilter(
+    actielijn = ActionLineFilter(
         label="Actielijn",
         field_name="action_line__number",
         to_field_name="number",
         queryset=ActionLine.objects.all(),
         widget=forms.CheckboxSelectMultiple,
+        distinct=False,  # a foreign key: no duplicates to remove, and DISTINCT is not free
     )
     status = django_filters.ModelMultipleChoiceFilter(
         label="Status",
@@ -61,22 +107,29 @@ class ActivityFilterSet(django_filters.FilterSet):
         to_field_name="code",
         queryset=Status.objects.all(),
         widget=forms.CheckboxSelectMultiple,
+        distinct=False,
     )
-    wie = django_filters.ModelMultipleChoiceFilter(
+    wie = ActorFilter(
         label="Wie",
         to_field_name="code",
         queryset=Actor.objects.all(),
         method="filter_actors",
         widget=forms.CheckboxSelectMultiple,
+        distinct=False,  # filter_actors uses Exists, which never duplicates
     )
     jaar = YearFilter(
         label="Jaar",
         method="filter_year",
         min_value=MIN_YEAR,
         max_value=MAX_YEAR,
-        help_text="Activiteiten die in dit jaar lopen.",
+        help_text="Activiteiten die in dit jaar lopen, bijvoorbeeld 2025.",
     )
-    q = django_filters.CharFilter(label="Zoeken", method="filter_search", max_length=200)
+    q = django_filters.CharFilter(
+        label="Zoeken",
+        method="filter_search",
+        max_length=200,
+        help_text="Zoekt in de titel en de toelichting.",
+    )
     sort = django_filters.ChoiceFilter(
         label="Sorteren op",
         choices=SortChoices.choices,
@@ -87,6 +140,17 @@ class ActivityFilterSet(django_filters.FilterSet):
     class Meta:
         model = Activity
         fields = ["actielijn", "status", "wie", "jaar", "q", "sort"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        # The parameters as given, for links that change one of them.
+        self.params = data if data is not None else QueryDict()
+        if data is not None and not data.get("sort"):
+            # No explicit order: a search is ranked, anything else is in report order. Making
+            # the default explicit also shows it as the selected option in the form.
+            data = data.copy()
+            searching = bool(data.get("q", "").strip())
+            data["sort"] = SortChoices.RELEVANCE if searching else SortChoices.ACTION_LINE
+        super().__init__(data, *args, **kwargs)
 
     def filter_actors(self, queryset, name, actors):
         if not actors:  # an empty selection arrives as an empty queryset, not as "no value"
@@ -102,4 +166,33 @@ class ActivityFilterSet(django_filters.FilterSet):
         return queryset.search(text)
 
     def filter_sort(self, queryset, name, sort):
+        if sort == SortChoices.RELEVANCE:
+            if "search_rank" in queryset.query.annotations:
+                return queryset.order_by("-search_rank", *RELEVANCE_TIEBREAK)
+            sort = SortChoices.ACTION_LINE  # nothing to rank without a search
         return queryset.order_by(*SortChoices.orderings[sort])
+
+    def active_filters(self) -> list[ActiveFilter]:
+        """The valid filter values now applied, each with the query string that drops it."""
+        if not self.is_valid():
+            return []
+        data = self.form.cleaned_data
+        chips = []
+        for name, key in (("actielijn", "number"), ("status", "code"), ("wie", "code")):
+            field = self.form.fields[name]
+            chosen = {str(getattr(obj, key)): field.label_from_instance(obj) for obj in data[name]}
+            for value, label in chosen.items():
+                others = [other for other in chosen if other != value]
+                chips.append(self._chip(name, label, {name: others}))
+        if data.get("jaar") is not None:
+            chips.append(self._chip("jaar", str(data["jaar"]), {"jaar": []}))
+        if data.get("q"):
+            chips.append(self._chip("q", f"“{data['q']}”", {"q": []}))
+        return chips
+
+    def _chip(self, name: str, value: str, replace: dict[str, list[str]]) -> ActiveFilter:
+        remaining = self.params.copy()
+        for key, values in replace.items():
+            remaining.setlist(key, values)
+        remaining.pop("page", None)
+        return ActiveFilter(str(self.form.fields[name].label), value, remaining.urlencode())

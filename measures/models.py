@@ -1,10 +1,23 @@
 """The measures of the NAP: activities, who is responsible, their status and references."""
 
 import datetime
+import re
 
 from django.conf import settings
-from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.db import connections, models
+from django.db.models import (
+    Case,
+    Exists,
+    Expression,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -127,6 +140,34 @@ class ActivityActor(models.Model):
     natural_key.dependencies = ["measures.activity", "measures.actor"]
 
 
+SEARCH_CONFIG = "dutch"
+# A search uses at most this many words: enough for any real question, and it bounds the query.
+MAX_SEARCH_WORDS = 12
+_SEARCH_WORD = re.compile(r"[^\W_]+")
+# Equal ranks keep the report's order.
+RELEVANCE_TIEBREAK = ("action_line__number", "position")
+
+
+def search_words(text: str | None) -> list[str]:
+    """The words of a search text: runs of letters and digits, everything else dropped."""
+    return _SEARCH_WORD.findall(text or "")[:MAX_SEARCH_WORDS]
+
+
+class SearchDocument(Expression):
+    """The activity's stored search document (PostgreSQL only; see migration 0002).
+
+    The title has weight A and the explanation weight B, so a match in the title ranks higher.
+    Not a model field, so that SQLite never has to know it; it resolves against whatever alias
+    the activity table has in the query, also inside subqueries.
+    """
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        return f"{table}.{connection.ops.quote_name('search_document')}", []
+
+
 class ActivityQuerySet(models.QuerySet):
     def published(self):
         """What the public may see. Every public page, export and report starts here."""
@@ -143,11 +184,36 @@ class ActivityQuerySet(models.QuerySet):
         )
 
     def search(self, text: str):
-        """Activities whose title or explanation mention the text."""
-        text = text.strip()
-        if not text:
+        """Activities matching every word of the text, best matches first (as ``search_rank``).
+
+        On PostgreSQL: full-text search with the Dutch configuration, so "maatregel" finds
+        "Maatregelen"; each word also matches as a prefix ("publieks" finds
+        "Publiekscampagne"); a match in the title ranks above one in the explanation (see
+        ``SearchDocument``, GIN-indexed). Elsewhere (SQLite, for local runs) a simple
+        case-insensitive containment, with title matches first.
+        """
+        words = search_words(text)
+        if not words:
             return self
-        return self.filter(Q(title__icontains=text) | Q(explanation__icontains=text))
+        if connections[self.db].vendor == "postgresql":
+            # Only letters and digits reach the raw query, so no input can break its syntax.
+            query = SearchQuery(
+                " & ".join(f"{word}:*" for word in words), search_type="raw", config=SEARCH_CONFIG
+            )
+            matches = self.alias(search_document=SearchDocument()).filter(search_document=query)
+            ranked = matches.annotate(search_rank=SearchRank(F("search_document"), query))
+        else:
+            matches = self
+            for word in words:
+                matches = matches.filter(Q(title__icontains=word) | Q(explanation__icontains=word))
+            title_hits = [
+                Case(When(title__icontains=word, then=Value(1.0)), default=Value(0.0))
+                for word in words
+            ]
+            ranked = matches.annotate(
+                search_rank=ExpressionWrapper(sum(title_hits[1:], title_hits[0]), FloatField())
+            )
+        return ranked.order_by("-search_rank", *RELEVANCE_TIEBREAK)
 
     def covering_year(self, year: int):
         """Activities whose timeframe includes (part of) that year."""
@@ -266,6 +332,13 @@ class Activity(models.Model):
                 "manage_all_activities",
                 "Mag alle activiteiten en al hun velden beheren, niet alleen die van de eigen "
                 "actoren",
+            ),
+        ]
+        indexes = [
+            # The peildatum (latest public update) on every public page, and the public count,
+            # come from this small index instead of a scan of the whole table.
+            models.Index(
+                fields=["updated_at"], condition=Q(is_public=True), name="activity_public_updated"
             ),
         ]
         constraints = [

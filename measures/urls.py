@@ -5,5 +5,7 @@ from . import views
 app_name = "measures"
 
 urlpatterns = [
+    path("activiteiten/", views.activity_list, name="activity-list"),
     path("activiteiten/<slug:slug>/", views.activity_detail, name="activity-detail"),
+    path("statussen/", views.status_list, name="status-list"),
 ]

@@ -1,9 +1,49 @@
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from .models import Activity
+from . import selectors
+from .page_cache import cache_public_page
+
+ACTIVITIES_PER_PAGE = 25
 
 
+def paginate(request: HttpRequest, activities) -> dict:
+    """The requested page of activities and the page numbers to link to.
+
+    A missing, malformed or too high page number gives a page that exists, never an error.
+    """
+    paginator = Paginator(activities, ACTIVITIES_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    numbers = paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
+    return {"page": page, "page_numbers": list(numbers)}
+
+
+@cache_public_page
+def activity_list(request: HttpRequest) -> HttpResponse:
+    filterset, activities = selectors.filter_public_activities(request.GET)
+    return render(
+        request,
+        "measures/activity_list.html",
+        {
+            "filterset": filterset,
+            "active_filters": filterset.active_filters(),
+            **paginate(request, activities),
+        },
+    )
+
+
+@cache_public_page
 def activity_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    activity = get_object_or_404(Activity.objects.published().with_related(), slug=slug)
-    return render(request, "measures/activity_detail.html", {"activity": activity})
+    activity = get_object_or_404(selectors.public_activities(), slug=slug)
+    return render(
+        request,
+        "measures/activity_detail.html",
+        {"activity": activity, "status_history": selectors.status_history(activity)},
+    )
+
+
+@cache_public_page
+def status_list(request: HttpRequest) -> HttpResponse:
+    overview = selectors.progress_overview()
+    return render(request, "measures/status_list.html", {"totals": overview.totals})

@@ -154,6 +154,31 @@ STORAGES = {
     },
 }
 
+# The public page cache (measures/page_cache.py): rendered pages are kept per process
+# ("default"); the data version that invalidates them must be seen by every process at once, so
+# it lives in a cache they all share ("shared"). By default that is a folder of files in var/,
+# shared by every process on one host. With several hosts, set CACHE_URL=redis://host:6379/0
+# (or point NAP_SHARED_CACHE_DIR at storage they share).
+CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        f"CACHE_URL={CACHE_URL!r} is not a Redis URL (redis://, rediss:// or unix://)."
+    )
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
+    "shared": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("NAP_SHARED_CACHE_DIR") or str(BASE_DIR / "var" / "cache"),
+        }
+    ),
+}
+
 # An activity not updated for this many days is flagged as stale to its editors.
 NAP_STALE_AFTER_DAYS = env_int("NAP_STALE_AFTER_DAYS", 180)
 
@@ -294,17 +319,3 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_FILE_UPLOAD_MAX_MEMORY_SIZE", 2_62
 NAP_IMPORT_MAX_BYTES = env_int("NAP_IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
 # Any request body larger than an import file plus its form is refused before it is read.
 NAP_MAX_REQUEST_BYTES = NAP_IMPORT_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE
-
-# Cache: local memory per process by default; a shared Redis (CACHE_URL=redis://host:6379/0)
-# once several app instances must see the same cached pages.
-CACHE_URL = os.environ.get("CACHE_URL", "").strip()
-if CACHE_URL:
-    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
-        raise ImproperlyConfigured(
-            f"CACHE_URL={CACHE_URL!r} is not a Redis URL (redis://, rediss:// or unix://)."
-        )
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
-    }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

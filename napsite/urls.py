@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import TemplateView
 
+from measures.page_cache import cache_public_page
 from napsite import views
 
 admin.site.site_header = "NAP Voortgangsmonitor – beheer"
@@ -9,11 +11,27 @@ admin.site.index_title = "Beheer"
 
 handler400 = views.bad_request
 
+# Pages of fixed text. (Their "peildatum" still comes from the data, hence the cache.)
+pages = (
+    [
+        path(
+            "toegankelijkheid/",
+            cache_public_page(TemplateView.as_view(template_name="pages/accessibility.html")),
+            name="accessibility",
+        ),
+    ],
+    "pages",
+)
+
 urlpatterns = [
     path("", include("actionlines.urls")),
     path("", include("measures.urls")),
+    path("", include(pages)),
     path("admin/", admin.site.urls),
     # Normally answered by napsite.middleware.HealthCheckMiddleware before the host check;
     # the route gives the endpoint its name.
     path("healthz", views.healthz, name="healthz"),
 ]
+
+# Django's own handlers render templates/404.html and templates/500.html; the 500 page uses
+# no database and no context, so it still shows when the database is down.

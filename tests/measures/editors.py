@@ -32,7 +32,7 @@ def editor_role(name: str) -> Group:
     included; the next test then gets them back from the same migration code.
     """
     if not Group.objects.filter(name=name).exists():
-        roles = importlib.import_module("measures.migrations.0004_editor_roles")
+        roles = importlib.import_module("measures.migrations.0003_editor_roles")
         roles.create_editor_roles(apps, schema_editor=None)
     return Group.objects.get(name=name)
 

@@ -164,20 +164,27 @@ def test_hsts_and_upload_limits_are_configurable():
     )
 
 
-def test_without_a_cache_url_each_process_caches_in_memory():
-    values = setting_values("CACHES", DJANGO_SECRET_KEY=secret_key())
+def test_without_a_cache_url_the_processes_of_one_host_share_a_folder():
+    values = setting_values(
+        "CACHES", DJANGO_SECRET_KEY=secret_key(), NAP_SHARED_CACHE_DIR="/srv/nap-cache"
+    )
 
-    assert "django.core.cache.backends.locmem.LocMemCache" in values
+    assert "'default': {'BACKEND': 'django.core.cache.backends.locmem.LocMemCache'" in values
+    assert (
+        "'shared': {'BACKEND': 'django.core.cache.backends.filebased.FileBasedCache', "
+        "'LOCATION': '/srv/nap-cache'}" in values
+    )
 
 
-def test_a_cache_url_selects_a_shared_redis_cache():
+def test_a_cache_url_makes_the_shared_cache_redis():
     values = setting_values(
         "CACHES", DJANGO_SECRET_KEY=secret_key(), CACHE_URL="redis://cache.internal:6379/1"
     )
 
-    assert values == (
-        "[{'default': {'BACKEND': 'django.core.cache.backends.redis.RedisCache', "
-        "'LOCATION': 'redis://cache.internal:6379/1'}}]"
+    assert "'default': {'BACKEND': 'django.core.cache.backends.locmem.LocMemCache'" in values
+    assert (
+        "'shared': {'BACKEND': 'django.core.cache.backends.redis.RedisCache', "
+        "'LOCATION': 'redis://cache.internal:6379/1'}" in values
     )
 
 

@@ -42,7 +42,7 @@ def create_editor_roles(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("measures", "0003_actor_membership_and_permissions"),
+        ("measures", "0002_actor_membership_and_permissions"),
         ("actionlines", "0001_initial"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),

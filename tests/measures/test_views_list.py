@@ -1,0 +1,245 @@
+"""The public list of activities: filters, search, chips, sorting, paging, and junk input."""
+
+import re
+from html import unescape
+
+import pytest
+
+from tests.factories import make_activity
+from tests.public_site import make_public_site
+
+
+@pytest.fixture
+def site(db):
+    return make_public_site(activities=0)
+
+
+def titles(response) -> list[str]:
+    html = response.content.decode()
+    return [
+        unescape(t) for t in re.findall(r'activity-card__title"><a href="[^"]*">([^<]*)<', html)
+    ]
+
+
+def test_the_list_shows_every_public_activity_with_a_live_count(client, site):
+    site.add_activities(3)
+    make_activity(
+        action_line=site.action_lines[0],
+        status=site.statuses["loopt"],
+        title="Geheim concept",
+        is_public=False,
+    )
+
+    response = client.get("/activiteiten/")
+
+    assert response.status_code == 200
+    assert titles(response) == [
+        "Maatregelen nummer 0",
+        "Maatregelen nummer 1",
+        "Maatregelen nummer 2",
+    ]
+    assert "<title>3 activiteiten – Activiteiten" in response.text
+    assert '<h2 id="results-heading" class="results-count">3 activiteiten</h2>' in response.text
+
+
+def test_one_result_is_counted_in_the_singular(client, site):
+    site.add_activities(1)
+
+    assert ">1 activiteit</h2>" in client.get("/activiteiten/").text
+
+
+def test_filters_combine_and_each_shows_as_a_removable_chip(client, site):
+    ocw = site.actors[0]
+    wanted = make_activity(
+        action_line=site.action_lines[1],
+        status=site.statuses["loopt"],
+        actors=(ocw,),
+        timeframe_label="2024-2025",
+        title="Gezocht",
+    )
+    make_activity(
+        action_line=site.action_lines[1],
+        status=site.statuses["afgerond"],
+        actors=(ocw,),
+        timeframe_label="2024-2025",
+        title="Andere status",
+    )
+    make_activity(
+        action_line=site.action_lines[0],
+        status=site.statuses["loopt"],
+        actors=(ocw,),
+        timeframe_label="2024-2025",
+        title="Andere actielijn",
+    )
+
+    response = client.get("/activiteiten/?actielijn=2&status=loopt&wie=OCW&jaar=2024")
+
+    assert titles(response) == [wanted.title]
+    chips = response.context["active_filters"]
+    assert [(chip.label, chip.value) for chip in chips] == [
+        ("Actielijn", "2. Wet- en regelgeving weerspiegelen de normen"),
+        ("Status", "Loopt"),
+        ("Wie", "OCW – Ministerie van Onderwijs, Cultuur en Wetenschap"),
+        ("Jaar", "2024"),
+    ]
+    # Removing a chip keeps every other filter.
+    assert chips[1].remove_query == "actielijn=2&wie=OCW&jaar=2024"
+    assert 'href="/activiteiten/">Wis alle filters</a>' in response.text
+
+
+def test_removing_one_of_two_values_keeps_the_other(client, site):
+    response = client.get("/activiteiten/?status=loopt&status=afgerond&page=2")
+
+    chips = response.context["active_filters"]
+
+    assert [chip.remove_query for chip in chips] == ["status=afgerond", "status=loopt"]
+
+
+def test_the_form_shows_the_chosen_filters_so_the_state_survives_a_reload(client, site):
+    response = client.get("/activiteiten/?status=vertraagd&jaar=2025&q=monitor")
+    html = response.text
+
+    assert re.search(r'<input type="checkbox" name="status" value="vertraagd"[^>]*checked', html)
+    assert 'name="jaar" id="id_jaar" value="2025"' in html
+    assert 'name="q" id="id_q" value="monitor"' in html
+
+
+def test_a_search_is_ranked_and_the_sort_menu_says_so(client, site):
+    line, status = site.action_lines[0], site.statuses["loopt"]
+    make_activity(
+        action_line=line, status=status, title="Monitor", explanation="Over een campagne."
+    )
+    make_activity(action_line=line, status=status, title="Campagne", explanation="Landelijk.")
+
+    response = client.get("/activiteiten/?q=campagne")
+
+    assert titles(response) == ["Campagne", "Monitor"]  # title matches rank first
+    assert '<option value="relevantie" selected>' in response.text
+
+
+def test_sorting_by_title(client, site):
+    line, status = site.action_lines[0], site.statuses["loopt"]
+    make_activity(action_line=line, status=status, title="Zorg")
+    make_activity(action_line=line, status=status, title="Aanpak")
+
+    assert titles(client.get("/activiteiten/?sort=titel")) == ["Aanpak", "Zorg"]
+    assert titles(client.get("/activiteiten/")) == ["Zorg", "Aanpak"]  # report order
+
+
+def test_the_list_is_paged_and_keeps_the_filters_in_the_page_links(client, site):
+    site.add_activities(30)
+
+    first = client.get(
+        "/activiteiten/?status=loopt&status=vertraagd&status=afgerond"
+        "&status=doorlopend&status=nog-niet-gestart&status=niet-voortgezet"
+    )
+    second = client.get("/activiteiten/?page=2")
+
+    assert len(titles(first)) == 25
+    assert 'href="?status=loopt&amp;status=vertraagd' in first.text
+    assert "page=2" in first.text
+    assert len(titles(second)) == 5
+    assert ">30 activiteiten</h2>" in second.text
+
+
+def test_the_download_links_point_at_the_exports_with_the_same_filters(client, site):
+    response = client.get("/activiteiten/?status=loopt&q=zorg&page=2")
+
+    for extension in ("csv", "xlsx", "json"):
+        assert f'href="/activiteiten/export.{extension}?status=loopt&amp;q=zorg"' in response.text
+
+
+def test_an_empty_result_says_so_and_offers_a_way_back(client, site):
+    site.add_activities(2)
+
+    response = client.get("/activiteiten/?q=onvindbaarwoord")
+
+    assert ">0 activiteiten</h2>" in response.text
+    assert "Geen activiteiten gevonden met deze filters." in response.text
+
+
+def test_invalid_filters_explain_what_is_wrong_and_show_nothing(client, site):
+    site.add_activities(2)
+
+    response = client.get("/activiteiten/?jaar=abc&status=nope")
+
+    assert response.status_code == 200
+    assert "De filters kloppen niet" in response.text
+    assert titles(response) == []
+    assert '<a href="#id_jaar">Jaar: Voer een geheel getal in.</a>' in response.text
+    assert 'href="#id_status_0">Status: ' in response.text
+    assert 'aria-invalid="true"' in response.text
+    assert "<title>Fout in de filters – Activiteiten" in response.text
+
+
+NASTY_QUERIES = [
+    "jaar=abc",
+    "jaar=-1",
+    "jaar=99999999999999999999999",
+    "jaar=2024.5",
+    "jaar=%00",
+    "status=nope",
+    "status=",
+    "actielijn=99999999999999999999999",
+    "actielijn=-1",
+    "actielijn=1e3",
+    "wie=%27%20OR%201%3D1--",
+    "page=999999",
+    "page=-5",
+    "page=abc",
+    "page=99999999999999999999999999",
+    "page=1.5",
+    "sort=pk",
+    "sort=-title",
+    "q=" + "x" * 5000,
+    "q=%00",
+    "q=%ff%fe%fd",
+    "q=%E2%80%AE%E2%80%8B",
+    "q=<script>alert(1)</script>",
+    "q=!!%26%26||::*()",
+    "q=:*",
+    "q=%22%22%22",
+    "q=-",
+    "q=de",
+    "q=a%26b|c!d",
+    "q=%25%5F%5C",
+    "status=loopt&status=loopt",
+    "actielijn[]=1",
+    "%ff=%ff",
+    "q=" + "%C3%A9" * 300,
+]
+
+
+@pytest.mark.parametrize("query", NASTY_QUERIES)
+def test_junk_parameters_give_a_friendly_page_never_an_error(client, site, query):
+    site.add_activities(3)
+
+    response = client.get(f"/activiteiten/?{query}")
+
+    assert response.status_code == 200
+    assert "<h1>Activiteiten</h1>" in response.text
+    assert "<script>alert" not in response.text
+
+
+@pytest.mark.parametrize("path", ["/actielijnen/1/?page=abc", "/actielijnen/1/?page=99999"])
+def test_junk_page_numbers_on_an_action_line_give_a_page_that_exists(client, site, path):
+    site.add_activities(3)
+
+    assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/actielijnen/99/",
+        "/actielijnen/99999999999999999999999/",
+        "/activiteiten/" + "a" * 500 + "/",
+        "/activiteiten/%C3%A9t%C3%A9/",
+        "/activiteiten/..%2F..%2Fetc/",
+    ],
+)
+def test_unknown_addresses_give_the_dutch_not_found_page(client, site, path):
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert "Pagina niet gevonden" in response.text

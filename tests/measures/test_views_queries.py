@@ -1,0 +1,43 @@
+"""Every public page runs the same number of SQL queries at 10 and at 200 activities."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.public_site import make_public_site
+
+PAGES = [
+    "/",
+    "/actielijnen/1/",
+    "/actielijnen/1/?page=2",
+    "/activiteiten/",
+    "/activiteiten/?page=3",
+    "/activiteiten/?actielijn=1&actielijn=2&status=loopt&status=afgerond&wie=OCW&jaar=2024",
+    "/activiteiten/?q=maatregel&sort=titel",
+    "/activiteiten/?q=maatregel",
+    "/activiteiten/?jaar=abc&status=nope",
+    "/activiteiten/{slug}/",
+    "/statussen/",
+    "/toegankelijkheid/",
+    "/activiteiten/bestaat-niet/",
+]
+
+
+def queries_for(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code in (200, 404), url
+    return len(queries)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_the_query_count_does_not_grow_with_the_number_of_activities(client, db, page):
+    site = make_public_site(activities=10)
+    url = page.format(slug=site.activities[0].slug)
+    few = queries_for(client, url)
+
+    site.add_activities(190)
+    many = queries_for(client, url)
+
+    assert few == many, f"{url}: {few} queries at 10 activities, {many} at 200"
+    assert many <= 12, f"{url}: {many} queries is more than a page should need"

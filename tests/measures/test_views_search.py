@@ -1,0 +1,142 @@
+"""Search: Dutch full-text search on PostgreSQL, a simple fallback elsewhere."""
+
+import pytest
+from django.db import connection
+
+from measures.models import Activity, search_words
+from tests.factories import make_activity
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL full-text search"
+)
+on_sqlite = pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite fallback")
+
+
+@pytest.fixture
+def make(action_line, status):
+    def make(title, explanation="Geen bijzonderheden.", **fields):
+        fields = {"action_line": action_line, "status": status, **fields}
+        return make_activity(title=title, explanation=explanation, **fields)
+
+    return make
+
+
+def found(text: str) -> list[str]:
+    return [activity.title for activity in Activity.objects.published().search(text)]
+
+
+def test_search_words_keep_letters_and_digits_only():
+    assert search_words("  Act4Respect: 'geëvalueerd' & -- 2024!*") == [
+        "Act4Respect",
+        "geëvalueerd",
+        "2024",
+    ]
+    assert search_words("!!&&||") == []
+    assert len(search_words("woord " * 100)) == 12
+
+
+def test_an_empty_search_changes_nothing(make):
+    make("Een")
+    make("Twee")
+
+    assert found("  ") == ["Een", "Twee"]
+    assert found("&&") == ["Een", "Twee"]
+
+
+def test_every_word_must_match_somewhere(make):
+    make("Campagne tegen intimidatie", explanation="Landelijk in 2024.")
+    make("Campagne in de sport", explanation="Regionaal.")
+
+    assert found("campagne landelijk") == ["Campagne tegen intimidatie"]
+
+
+def test_a_title_match_ranks_above_an_explanation_match(make):
+    make("Monitor", explanation="Volgt de campagne.")
+    make("Campagne", explanation="Landelijk.")
+
+    assert found("campagne") == ["Campagne", "Monitor"]
+
+
+def test_search_combines_with_other_filters_and_visibility(make, closed_status):
+    make("Campagne verborgen", is_public=False)
+    make("Campagne afgerond", status=closed_status)
+    make("Campagne loopt")
+
+    results = Activity.objects.published().filter(status__code="loopt").search("campagne")
+
+    assert [a.title for a in results] == ["Campagne loopt"]
+
+
+@on_postgresql
+def test_dutch_stemming_finds_other_forms_of_a_word(make):
+    make("Maatregelen tegen seksueel geweld")
+    make("Voorlichting", explanation="Scholen krijgen lesmateriaal.")
+
+    assert found("maatregel") == ["Maatregelen tegen seksueel geweld"]
+    assert found("school") == ["Voorlichting"]
+
+
+@on_postgresql
+def test_the_last_word_may_be_the_start_of_a_longer_word(make):
+    make("Publiekscampagne")
+
+    assert found("publieks") == ["Publiekscampagne"]
+
+
+@on_postgresql
+def test_query_syntax_in_the_input_is_harmless(make):
+    make("Campagne")
+
+    for text in ["campagne:*", "campagne & !", "'campagne'", "campagne |", "(campagne", "\\"]:
+        assert found(text) == ["Campagne"], text
+
+
+@on_postgresql
+def test_the_ranking_uses_the_weights_not_zero(make):
+    make("Campagne", explanation="Campagne en nog eens campagne.")
+
+    ranks = list(Activity.objects.search("campagne").values_list("search_rank", flat=True))
+
+    assert ranks and ranks[0] > 0
+
+
+@on_postgresql
+def test_the_search_can_use_the_gin_index(make):
+    make("Campagne")
+    query = Activity.objects.search("campagne").values("pk")
+    sql, params = query.query.sql_with_params()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "activity_search_gin" in plan
+
+
+@on_postgresql
+def test_the_search_document_follows_every_edit(make):
+    activity = make("Voorlichting")
+    assert found("campagne") == []
+
+    activity.title = "Campagne"
+    activity.save()
+
+    assert found("campagne") == ["Campagne"]
+
+
+@on_postgresql
+def test_a_search_works_inside_a_subquery(make):
+    make("Campagne")
+    make("Monitor")
+    matches = Activity.objects.search("campagne").values("pk")
+
+    assert [a.title for a in Activity.objects.filter(pk__in=matches)] == ["Campagne"]
+
+
+@on_sqlite
+def test_the_fallback_is_case_insensitive_containment(make):
+    make("Publiekscampagne", explanation="Over de RAAD van state.")
+
+    assert found("PUBLIEKS") == ["Publiekscampagne"]
+    assert found("raad state") == ["Publiekscampagne"]
