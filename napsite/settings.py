@@ -173,4 +173,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # WeasyPrint logs every rendering step and each CSS rule it skips; only errors matter.
+    "loggers": {"weasyprint": {"level": "ERROR"}},
 }

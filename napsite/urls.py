@@ -7,6 +7,8 @@ admin.site.index_title = "Beheer"
 
 urlpatterns = [
     path("", include("actionlines.urls")),
+    path("", include("measures.export_urls")),
     path("", include("measures.urls")),
+    path("rapportages/", include("reporting.urls")),
     path("admin/", admin.site.urls),
 ]
