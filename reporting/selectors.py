@@ -105,12 +105,14 @@ def _frozen_contents(report: ProgressReport) -> ReportContents:
     sections = list(report.sections.all())
     statuses = list(report.statuses.all())
     statuses_by_id = {status.pk: status for status in statuses}
-    rows = defaultdict(list)
-    for entry in report.entries.all():
-        entry.status = statuses_by_id[entry.status_id]
-        rows[entry.section_id].append(entry)
+    sections_by_id = {section.pk: section for section in sections}
     for section in sections:
-        section.rows = rows[section.pk]
+        section.rows = []
+    for entry in report.entries.all():
+        # Shared objects instead of select_related copies: one section, one status each.
+        entry.status = statuses_by_id[entry.status_id]
+        entry.section = sections_by_id[entry.section_id]
+        entry.section.rows.append(entry)
     return ReportContents(report, sections, statuses, Source.FROZEN)
 
 
@@ -240,7 +242,9 @@ class Rewrite:
     @cached_property
     def word_diff(self) -> list[tuple[str, str]]:
         """The explanation as (kind, text) pieces: kind is "same", "removed" or "added"."""
-        old, new = self.previous_explanation.split(), self.entry.explanation.split()
+        # Footnote markers read as "[12]" here; the diff is text, not links.
+        old = FOOTNOTE_MARKER.sub(r"[\1]", self.previous_explanation).split()
+        new = FOOTNOTE_MARKER.sub(r"[\1]", self.entry.explanation).split()
         pieces = []
         matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
         for operation, old_start, old_end, new_start, new_end in matcher.get_opcodes():

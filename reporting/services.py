@@ -33,9 +33,11 @@ def publish_report(
     """Freeze every public activity, the action lines and the status legend into the report.
 
     Refuses (ValidationError, in Dutch) a report that is already published or would be empty.
-    The row lock makes two coordinators publishing at once end with one snapshot, not two.
     """
-    report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    # Lock the row, then read it: a second coordinator publishing at the same moment waits
+    # here and then finds the report already published. The caller's object is updated too.
+    ProgressReport.objects.select_for_update().filter(pk=report.pk).exists()
+    report.refresh_from_db()
     if report.is_published:
         raise ValidationError(f"“{report}” is al gepubliceerd.", code="already-published")
     contents = build_snapshot(report)
