@@ -157,7 +157,8 @@ class ReportEntry(models.Model):
 
     report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="entries")
     section = models.ForeignKey(ReportSection, on_delete=models.CASCADE, related_name="entries")
-    status = models.ForeignKey(ReportStatus, on_delete=models.PROTECT, related_name="entries")
+    # Statuses, sections and entries live and die with their report.
+    status = models.ForeignKey(ReportStatus, on_delete=models.CASCADE, related_name="entries")
     position = models.PositiveIntegerField("volgorde in de rapportage")
     # The live activity's id: identifies "the same activity" across reports, even after it was
     # renamed or deleted. Deliberately not a foreign key: the snapshot outlives the activity.

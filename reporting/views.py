@@ -1,3 +1,4 @@
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -31,15 +32,26 @@ def report_changes_page(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "reporting/report_changes.html", _context(_report(request, slug)))
 
 
-def report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+def _pdf(request: HttpRequest, report: ProgressReport) -> bytes:
     from .pdf import html_to_pdf  # WeasyPrint and its native libraries load only when needed
 
-    report = _report(request, slug)
     html = render_to_string("reporting/report_pdf.html", _context(report), request=request)
-    response = HttpResponse(
-        html_to_pdf(html, base_url=request.build_absolute_uri("/")),
-        content_type="application/pdf",
-    )
+    return html_to_pdf(html, base_url=request.build_absolute_uri("/"))
+
+
+def report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    report = _report(request, slug)
+    if report.is_published:
+        # Frozen data gives the same PDF every time, and WeasyPrint takes seconds for a real
+        # report: render it once per cache (a new deploy with a fresh cache renders it again).
+        key = f"reporting:pdf:{report.pk}:{report.published_at.timestamp()}"
+        pdf = cache.get(key)
+        if pdf is None:
+            pdf = _pdf(request, report)
+            cache.set(key, pdf, timeout=None)
+    else:
+        pdf = _pdf(request, report)
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{report.slug}.pdf"'
     return response
 

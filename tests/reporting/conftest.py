@@ -1,10 +1,17 @@
 import datetime
 
 import pytest
+from django.core.cache import cache
 
 from measures.models import Activity
 from reporting.models import ProgressReport
 from tests.factories import make_action_line, make_activity, make_actor, make_status
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Published PDFs are cached; every test starts without."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -38,6 +38,26 @@ def test_the_pdf_contains_every_activity_and_the_report_parts(client, nap, draft
     assert pdf.metadata.title == "Voortgangsrapportage NAP 2025"
 
 
+def test_a_published_pdf_is_made_once(client, nap, draft, django_assert_num_queries):
+    publish_report(draft)
+    first = client.get(f"/rapportages/{draft.slug}.pdf").content
+
+    with django_assert_num_queries(1):  # finding the report; the PDF comes from the cache
+        again = client.get(f"/rapportages/{draft.slug}.pdf").content
+
+    assert again == first
+
+
+def test_a_draft_pdf_shows_the_latest_data(admin_client, nap, draft):
+    admin_client.get(f"/rapportages/{draft.slug}.pdf")
+    nap["campaign"].title = "Publiekscampagne 2.0"
+    nap["campaign"].save()
+
+    text = text_of(pdf_of(admin_client, draft))
+
+    assert "Publiekscampagne 2.0" in text
+
+
 def test_the_pdf_is_a4_landscape_with_page_numbers(client, nap, draft):
     """Both come from the print stylesheet, so this also shows it was read from disk."""
     publish_report(draft)

@@ -200,6 +200,17 @@ def test_a_published_report_is_read_only_in_the_admin(client, nap, draft, coordi
     assert 'name="title"' not in client.get(url).text
 
 
+def test_deleting_a_published_report_removes_its_snapshot(admin_client, nap, draft):
+    publish_report(draft)
+    url = reverse("admin:reporting_progressreport_delete", args=[draft.pk])
+
+    response = admin_client.post(url, {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not ProgressReport.objects.exists()
+    assert not ReportEntry.objects.exists()
+
+
 def test_the_command_ships_the_2025_report_once(nap, capsys):
     call_command("publish_report", "--nap-2025")
     call_command("publish_report", "--nap-2025")
