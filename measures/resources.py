@@ -22,9 +22,10 @@ from import_export.fields import Field
 from .models import Activity
 from .spreadsheets import escape_formula
 
-# How many activities are held in memory at once. Exports of up to this many rows run a fixed
-# number of queries; beyond it, each further chunk adds one query per prefetched relation,
-# which keeps memory flat however large the export.
+# Exports read activities in chunks of this size, each prefetched as a whole. Up to this many
+# rows an export runs a fixed number of queries; beyond it each chunk adds one query per
+# prefetched relation, and memory stays flat at about two chunks (Django still holds the
+# previous chunk while it fetches the next) however large the export.
 EXPORT_CHUNK_SIZE = 2000
 
 

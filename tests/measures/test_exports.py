@@ -6,6 +6,7 @@ import json
 import pytest
 from django.db import connection
 from django.http import QueryDict
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
 from openpyxl import load_workbook
@@ -206,7 +207,9 @@ def test_xlsx_has_a_frozen_bold_filtered_header_and_typed_cells(client, activiti
 
 
 def test_xlsx_says_where_the_data_comes_from_and_which_filters_were_applied(client, activities):
-    _response, body = download(client, "xlsx", "status=afgerond&status=loopt&jaar=2024&q=campagne")
+    _response, body = download(
+        client, "xlsx", "status=afgerond&status=loopt&jaar=2024&q=campagne&wie=OCW&sort=titel"
+    )
 
     about = dict(xlsx_rows(body, "Over dit bestand"))
     assert about["Bron"].startswith("NAP Voortgangsmonitor, http://testserver/activiteiten/")
@@ -214,6 +217,8 @@ def test_xlsx_says_where_the_data_comes_from_and_which_filters_were_applied(clie
     assert about["Filter: Status"] == "Loopt, Afgerond"
     assert about["Filter: Jaar"] == "2024"
     assert about["Filter: Zoeken"] == "campagne"
+    assert about["Filter: Wie"] == "OCW"
+    assert about["Filter: Sorteren op"] == "Titel (A-Z)"
     assert about["Licentie"].startswith("CC0 1.0")
 
 
@@ -341,3 +346,14 @@ def test_exports_run_the_same_number_of_queries_for_10_and_200_rows(
 
     assert Activity.objects.count() == 200
     assert small == large
+
+
+def test_the_download_links_for_the_list_page_carry_its_filters(rf, db):
+    request = rf.get("/activiteiten/", {"status": ["loopt", "vertraagd"], "q": "school & werk"})
+
+    html = render_to_string("includes/_export_links.html", request=request)
+
+    query = "status=loopt&amp;status=vertraagd&amp;q=school+%26+werk"
+    for fmt in ("csv", "xlsx", "json"):
+        assert f'href="/activiteiten/export.{fmt}?{query}"' in html
+    assert "Download" in html
