@@ -126,10 +126,17 @@ def history_cutoff(reference_date: datetime.date) -> datetime.datetime:
 
 
 def changed_since(moment: datetime.datetime) -> bool:
-    """Has anything a report shows been edited after that moment?"""
+    """Has anything a report shows been edited after that moment?
+
+    A first record ("+") of an activity that already existed is no edit: it is history that
+    started late (data loaded with ``loaddata``, then ``populate_history``). New footnote
+    records are left out for the same reason; adding one in the admin saves the activity too.
+    """
     return (
-        Activity.history.filter(history_date__gte=moment).exists()
-        or Footnote.history.filter(history_date__gte=moment).exists()
+        Activity.history.filter(history_date__gte=moment)
+        .exclude(history_type="+", created_at__lt=moment)
+        .exists()
+        or Footnote.history.filter(history_date__gte=moment).exclude(history_type="+").exists()
     )
 
 
@@ -142,14 +149,8 @@ def build_snapshot(report: ProgressReport) -> ReportContents:
     """
     cutoff = history_cutoff(report.reference_date)
     if changed_since(cutoff):
-        activities, footnotes = _activities_as_of(cutoff)
+        activities, footnotes, missing = _activities_as_of(cutoff)
         source = Source.HISTORY
-        missing = (
-            Activity.objects.published()
-            .filter(created_at__lt=cutoff)
-            .filter(~Exists(Activity.history.filter(id=OuterRef("pk"), history_date__lt=cutoff)))
-            .count()
-        )
     else:
         activities, footnotes = _live_activities()
         source = Source.LIVE
@@ -193,7 +194,7 @@ def build_snapshot(report: ProgressReport) -> ReportContents:
                 timeframe_label=activity.timeframe_label,
                 actors=actors[activity.pk],
                 explanation=activity.explanation,
-                footnotes=footnotes[activity.pk],
+                footnotes=footnotes.get(activity.pk, []),
                 deviates_from_plan=activity.deviates_from_plan,
             )
         )
@@ -214,9 +215,39 @@ def _live_activities() -> tuple[list[Activity], dict[int, list[dict]]]:
     return activities, _footnote_dicts(Footnote.objects.filter(activity__is_public=True))
 
 
-def _activities_as_of(moment: datetime.datetime) -> tuple[list[Activity], dict[int, list[dict]]]:
-    activities = [activity for activity in Activity.history.as_of(moment) if activity.is_public]
-    return activities, _footnote_dicts(Footnote.history.as_of(moment))
+def _activities_as_of(moment: datetime.datetime) -> tuple[list[Activity], dict, int]:
+    """The public activities as they were at that moment, their footnotes, and how many
+    activities existed then but cannot be read back (edited later, no earlier record).
+
+    The history may start after the moment (data loaded without history). An activity that
+    existed then is taken from, in order: its last record before the moment; its first record,
+    if that is an initial one ("+": history that started late); its live state, if it was never
+    recorded at all (then it has not been edited since it was loaded).
+    """
+    states = {activity.pk: activity for activity in Activity.history.as_of(moment)}
+    footnotes = _footnote_dicts(Footnote.history.as_of(moment))
+    late_start = Activity.history.filter(
+        history_type="+", history_date__gte=moment, created_at__lt=moment
+    ).order_by("history_date")
+    for record in late_start:
+        states.setdefault(record.id, record.instance)
+    never_recorded = Activity.objects.filter(created_at__lt=moment).filter(
+        ~Exists(Activity.history.filter(id=OuterRef("pk")))
+    )
+    for activity in never_recorded:
+        states.setdefault(activity.pk, activity)
+    # Footnotes of activities read from a late or missing history: as they are now.
+    without_footnote_history = set(states) - set(footnotes)
+    live_footnotes = _footnote_dicts(
+        footnote
+        for footnote in Footnote.objects.filter(activity__created_at__lt=moment)
+        if footnote.activity_id in without_footnote_history
+    )
+    footnotes = {**live_footnotes, **footnotes}
+    existed = set(Activity.objects.filter(created_at__lt=moment).values_list("pk", flat=True))
+    missing = len(existed - set(states))
+    activities = [activity for activity in states.values() if activity.is_public]
+    return activities, footnotes, missing
 
 
 # -- what changed since the previous report -----------------------------------------------

@@ -1,4 +1,5 @@
 import datetime
+import io
 
 import pytest
 from django.contrib.auth.models import Permission, User
@@ -6,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from measures.models import ActivityActor, Footnote
+from measures.models import Activity, ActivityActor, Footnote
 from reporting.models import ProgressReport, ReportEntry
 from reporting.selectors import Source, report_contents
 from reporting.services import publish_report
@@ -126,6 +127,67 @@ def test_a_draft_for_an_earlier_peildatum_reads_the_history(nap, statuses):
     ]
     publish_report(report)
     assert annex(report)[0][2] == "Loopt"
+
+
+def forget_history() -> None:
+    """As after ``loaddata``: the data is there, its history is not."""
+    Activity.objects.update(created_at=datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC))
+    Activity.history.all().delete()
+    Footnote.history.all().delete()
+
+
+def test_loaded_data_without_history_is_read_as_it_is(nap, statuses):
+    forget_history()
+    campaign = nap["campaign"]
+    campaign.refresh_from_db()
+    campaign.status = statuses["afgerond"]
+    campaign._history_date = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=40)
+    campaign.save()
+    report = ProgressReport.objects.create(
+        title="Tussenstand",
+        slug="tussenstand",
+        reference_date=datetime.date.today() + datetime.timedelta(days=10),
+    )
+
+    contents = report_contents(report)
+
+    # Never edited since loading: as it is now. Edited later, with nothing recorded before:
+    # unknown, so left out and counted.
+    assert contents.source == Source.HISTORY
+    assert [entry.title for entry in contents.entries] == ["Publieksmonitor", "Act4Respect"]
+    assert [f["text"] for f in contents.entries[0].footnotes] == [
+        "Kamerstukken II 2024/25, 34843, nr. 110"
+    ]
+    assert contents.missing_from_history == 1
+
+
+def test_history_that_started_late_is_no_change_and_gives_the_first_state(nap, statuses):
+    forget_history()
+    call_command("populate_history", "measures.Activity", "measures.Footnote", stdout=io.StringIO())
+    long_ago = ProgressReport.objects.create(
+        title="Begin", slug="begin", reference_date=datetime.date(2024, 6, 30)
+    )
+
+    assert report_contents(long_ago).source == Source.LIVE
+    publish_report(long_ago)
+    assert len(annex(long_ago)) == 3
+
+    campaign = Activity.objects.get(pk=nap["campaign"].pk)
+    campaign.status = statuses["afgerond"]
+    campaign.save()
+    draft = ProgressReport.objects.create(
+        title="Begin (concept)", slug="begin-concept", reference_date=datetime.date(2024, 6, 30)
+    )
+
+    contents = report_contents(draft)
+
+    assert contents.source == Source.HISTORY
+    assert [(e.title, e.status.label) for e in contents.entries] == [
+        ("Publiekscampagne", "Loopt"),
+        ("Publieksmonitor", "Nog niet gestart"),
+        ("Act4Respect", "Vertraagd"),
+    ]
+    assert contents.missing_from_history == 0
 
 
 def test_a_report_is_published_once(nap, draft):
