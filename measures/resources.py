@@ -26,7 +26,7 @@ from .spreadsheets import escape_formula
 # rows an export runs a fixed number of queries; beyond it each chunk adds one query per
 # prefetched relation, and memory stays flat at about two chunks (Django still holds the
 # previous chunk while it fetches the next) however large the export.
-EXPORT_CHUNK_SIZE = 2000
+EXPORT_CHUNK_SIZE = 1000
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ class ReportContents:
     sections: list[ReportSection]
     statuses: list[ReportStatus]
     source: str
-    # Drafts read from the history: activities that existed but have no history that old.
+    # Drafts read from the history: activities that existed then but could not be read back.
     missing_from_history: int = 0
 
     def __post_init__(self):
@@ -68,13 +68,9 @@ class ReportContents:
                 footnote for entry in section.rows for footnote in entry.numbered_footnotes
             ]
 
-    @property
+    @cached_property
     def entries(self) -> list[ReportEntry]:
         return [entry for section in self.sections for entry in section.rows]
-
-    @property
-    def is_live(self) -> bool:
-        return self.source != Source.FROZEN
 
     @cached_property
     def summary(self) -> list[tuple[ReportSection, list[int], int]]:
