@@ -1,3 +1,5 @@
+import logging
+
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -8,6 +10,8 @@ from measures.exports import workbook_response
 from .models import ProgressReport
 from .selectors import report_changes, report_contents
 from .workbooks import annex_tables, report_about
+
+logger = logging.getLogger(__name__)
 
 
 def _report(request: HttpRequest, slug: str) -> ProgressReport:
@@ -41,16 +45,20 @@ def _pdf(request: HttpRequest, report: ProgressReport) -> bytes:
 
 def report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     report = _report(request, slug)
-    if report.is_published:
-        # Frozen data gives the same PDF every time, and WeasyPrint takes seconds for a real
-        # report: render it once per cache (a new deploy with a fresh cache renders it again).
-        key = f"reporting:pdf:{report.pk}:{report.published_at.timestamp()}"
-        pdf = cache.get(key)
-        if pdf is None:
+    try:
+        if report.is_published:
+            # Frozen data gives the same PDF every time, and WeasyPrint takes seconds for a
+            # real report: render it once per cache (a deploy with a fresh cache renders again).
+            key = f"reporting:pdf:{report.pk}:{report.published_at.timestamp()}"
+            pdf = cache.get(key)
+            if pdf is None:
+                pdf = _pdf(request, report)
+                cache.set(key, pdf, timeout=None)
+        else:
             pdf = _pdf(request, report)
-            cache.set(key, pdf, timeout=None)
-    else:
-        pdf = _pdf(request, report)
+    except (ImportError, OSError):  # WeasyPrint without Pango/HarfBuzz on the server
+        logger.exception("No PDF for %s; see README (PDF en systeempakketten)", report.slug)
+        return render(request, "reporting/pdf_unavailable.html", {"report": report}, status=503)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{report.slug}.pdf"'
     return response

@@ -1,5 +1,6 @@
 import datetime
 import io
+import sys
 
 import pytest
 from django.db import connection
@@ -138,3 +139,18 @@ def test_the_pdf_fetches_nothing_else(url):
 
     with pytest.raises(ValueError, match="Alleen lokale statische bestanden"):
         StaticFileFetcher().fetch(url)
+
+
+def test_without_weasyprint_the_pdf_link_explains_instead_of_failing(
+    client, nap, draft, monkeypatch
+):
+    publish_report(draft)
+    # As if Pango were not installed: WeasyPrint cannot be imported, by a fresh import too.
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    monkeypatch.delitem(sys.modules, "reporting.pdf", raising=False)
+
+    response = client.get(f"/rapportages/{draft.slug}.pdf")
+
+    assert response.status_code == 503
+    assert "PDF tijdelijk niet beschikbaar" in response.text
+    assert f'href="/rapportages/{draft.slug}/"' in response.text
