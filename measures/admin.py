@@ -23,8 +23,10 @@ from django.utils.timezone import localdate
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services, update_round
+from . import exports, services, update_round
 from .models import Activity, ActivityActor, Actor, ActorMembership, Footnote, Status
+from .resources import ActivityResource
+from .selectors import reference_date
 
 CONFLICT_MESSAGE = (
     "Iemand anders heeft deze activiteit opgeslagen nadat u hem opende. Uw wijzigingen zijn "
@@ -273,7 +275,7 @@ class ActivityAdmin(ImportExportMixin, SimpleHistoryAdmin):
         "is_public_text",
     ]
     inlines = [ActivityActorInline, FootnoteInline]
-    actions = ["change_status"]
+    actions = ["change_status", "download_overview"]
     fieldsets = [
         (None, {"fields": ["action_line", "position", "title", "slug", "status", "version"]}),
         (
@@ -500,6 +502,18 @@ class ActivityAdmin(ImportExportMixin, SimpleHistoryAdmin):
             "media": self.media,
         }
         return TemplateResponse(request, "admin/measures/activity/change_status.html", context)
+
+    @admin.action(description="Overzicht downloaden (Excel)", permissions=["view"])
+    def download_overview(self, request, queryset):
+        """The public overview's workbook (same resource and layout) for the selection, which
+        may include activities that are not public."""
+        metadata = exports.ExportMetadata(
+            source_url=request.build_absolute_uri(),
+            reference_date=reference_date(),
+            filters=[("Selectie", f"{queryset.count()} activiteit(en) gekozen in het beheer")],
+        )
+        resource = ActivityResource(base_url=request.build_absolute_uri("/"))
+        return exports.activities_workbook(queryset.with_related(), resource, metadata)
 
     # The spreadsheet update round ------------------------------------------------------
 

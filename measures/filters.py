@@ -152,6 +152,16 @@ class ActivityFilterSet(django_filters.FilterSet):
             data["sort"] = SortChoices.RELEVANCE if searching else SortChoices.ACTION_LINE
         super().__init__(data, *args, **kwargs)
 
+    def applied_values(self) -> dict:
+        """Cleaned values of the parameters the request gave (not the default sort order)."""
+        return {
+            name: value
+            for name, value in self.form.cleaned_data.items()
+            if any(given.strip() for given in self.params.getlist(name))
+            and value not in (None, "")
+            and not (hasattr(value, "__len__") and not len(value))
+        }
+
     def filter_actors(self, queryset, name, actors):
         if not actors:  # an empty selection arrives as an empty queryset, not as "no value"
             return queryset

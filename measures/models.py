@@ -24,6 +24,9 @@ from simple_history.models import HistoricalRecords
 
 from .timeframes import parse_timeframe
 
+# How an explanation refers to its footnote N (see Activity): "... is afgerond.[^10]".
+FOOTNOTE_MARKER = re.compile(r"\[\^(?P<number>\d{1,4})\]")
+
 
 class ActorKind(models.TextChoices):
     MINISTRY = "ministerie", "Ministerie"

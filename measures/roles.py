@@ -1,11 +1,11 @@
 """The two editor roles, as Django groups holding permissions.
 
-Migration measures/0004 creates the groups with ``grant_permissions``, listing their rights.
+Migration measures/0003 creates the groups with ``grant_permissions``, listing their rights.
 The function only ever adds, so a later app extends a role with a data migration of its own,
 for example the reports app giving coordinators its permissions::
 
     def grant_report_permissions(apps, schema_editor):
-        grant_permissions(apps, COORDINATOR, ["reporting.add_report", "reporting.view_report"])
+        grant_permissions(apps, COORDINATOR, ["reporting.view_progressreport"])
 
 Which activities a user may change is not a group matter: that follows from the user's actor
 memberships (see ``ActivityQuerySet.editable_by``), unless the user may manage all activities.

@@ -213,6 +213,8 @@ LOGGING = {
         # Scanners send made-up Host headers all day; the access log already shows the 400s,
         # a traceback for each would bury real errors.
         "django.security.DisallowedHost": {"handlers": ["discard"], "propagate": False},
+        # WeasyPrint logs every rendering step and each CSS rule it skips; only errors matter.
+        "weasyprint": {"level": "ERROR"},
     },
 }
 

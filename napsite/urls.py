@@ -25,8 +25,10 @@ pages = (
 
 urlpatterns = [
     path("", include("actionlines.urls")),
+    path("", include("measures.export_urls")),
     path("", include("measures.urls")),
     path("", include(pages)),
+    path("rapportages/", include("reporting.urls")),
     path("admin/", admin.site.urls),
     # Normally answered by napsite.middleware.HealthCheckMiddleware before the host check;
     # the route gives the endpoint its name.

@@ -8,11 +8,13 @@ what this module writes.
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from measures.models import FOOTNOTE_MARKER
 
 register = template.Library()
 
@@ -20,7 +22,6 @@ _BLANK_LINES = re.compile(r"\n\s*\n")
 _BULLET = re.compile(r"^\s*[-•]\s+(?P<text>.*)$")
 # One or two digits, so that a sentence starting with a year ("2024. ...") stays a paragraph.
 _NUMBERED = re.compile(r"^\s*(?P<number>\d{1,2})[.)]\s+(?P<text>.*)$")
-_FOOTNOTE_MARKER = re.compile(r"\[\^(?P<number>\d{1,4})\]")
 
 
 def footnote_anchor(number: int | str) -> str:
@@ -28,15 +29,24 @@ def footnote_anchor(number: int | str) -> str:
 
 
 class _FootnoteLinker:
-    """Turns markers into links; each reference gets its own id for the way back."""
+    """Turns markers into links; each reference gets its own id for the way back.
 
-    def __init__(self, known: set[int] | None):
+    ``renumber`` maps a marker's number to the number shown (a report numbers footnotes
+    continuously); markers it does not know stay a plain superscript.
+    """
+
+    def __init__(self, known: set[int] | None, renumber: Mapping[int, int] | None = None):
         self.known = known
+        self.renumber = renumber
         self.seen: Counter = Counter()
 
     def __call__(self, match: re.Match) -> str:
         number = int(match.group("number"))
-        if self.known is not None and number not in self.known:
+        if self.renumber is not None:
+            if number not in self.renumber:
+                return format_html('<sup class="footnote-ref">{}</sup>', number)
+            number = self.renumber[number]
+        elif self.known is not None and number not in self.known:
             return format_html('<sup class="footnote-ref">{}</sup>', number)
         self.seen[number] += 1
         return format_html(
@@ -51,7 +61,7 @@ class _FootnoteLinker:
 
 def _inline(text: str, linker: _FootnoteLinker) -> str:
     # Escaping leaves "[^12]" untouched, so markers are found in the escaped text.
-    return _FOOTNOTE_MARKER.sub(linker, escape(text.strip()))
+    return FOOTNOTE_MARKER.sub(linker, escape(text.strip()))
 
 
 def _blocks(lines: list[str]):
@@ -74,7 +84,11 @@ def _blocks(lines: list[str]):
 
 
 @register.filter(name="explanation")
-def render_explanation(text: str | None, footnotes: Iterable | None = None) -> SafeString:
+def render_explanation(
+    text: str | None,
+    footnotes: Iterable | None = None,
+    renumber: Mapping[int, int] | None = None,
+) -> SafeString:
     """Explanation text as HTML paragraphs and lists with linked footnote markers.
 
     ``footnotes`` (Footnote objects or numbers) limits links to footnotes that exist on the
@@ -83,7 +97,7 @@ def render_explanation(text: str | None, footnotes: Iterable | None = None) -> S
     known = None
     if footnotes is not None:
         known = {int(getattr(footnote, "number", footnote)) for footnote in footnotes}
-    linker = _FootnoteLinker(known)
+    linker = _FootnoteLinker(known, renumber)
     html: list[str] = []
     normalised = (text or "").replace("\r\n", "\n").replace("\r", "\n")
     for paragraph in _BLANK_LINES.split(normalised):

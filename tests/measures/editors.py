@@ -34,6 +34,8 @@ def editor_role(name: str) -> Group:
     if not Group.objects.filter(name=name).exists():
         roles = importlib.import_module("measures.migrations.0003_editor_roles")
         roles.create_editor_roles(apps, schema_editor=None)
+        reports = importlib.import_module("reporting.migrations.0002_coordinator_permissions")
+        reports.grant_report_permissions(apps, schema_editor=None)
     return Group.objects.get(name=name)
 
 

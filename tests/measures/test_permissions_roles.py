@@ -42,6 +42,8 @@ def test_coordinators_manage_activities_and_reference_data_but_not_users(db):
         *crud("measures", "status"),
         *crud("measures", "actormembership"),
         *crud("actionlines", "actionline"),
+        *crud("reporting", "progressreport"),
+        "reporting.publish_progressreport",
     }
 
 
@@ -115,3 +117,13 @@ def test_an_actors_page_lists_who_works_for_it(client, ocw):
     assert page.status_code == 200
     assert "mogen de activiteiten van deze actor bijwerken" in page_text(page)
     assert ActorMembership.objects.filter(actor=ocw).count() == 1
+
+
+def test_coordinators_may_publish_reports_and_staff_may_not(db):
+    coordinator = make_coordinator()
+    staff = make_staff_member()
+
+    assert coordinator.has_perm("reporting.publish_progressreport")
+    assert coordinator.has_perm("reporting.change_progressreport")
+    assert not staff.has_perm("reporting.publish_progressreport")
+    assert not staff.has_perm("reporting.view_progressreport")

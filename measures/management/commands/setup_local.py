@@ -35,6 +35,8 @@ class Command(BaseCommand):
             call_command("loaddata", *fixtures, verbosity=0)
             self.stdout.write(f"Gegevens geladen uit {len(fixtures)} bestand(en) in fixtures/.")
         self._record_initial_history()
+        # The shipped 2025 report, frozen from the data just loaded (does nothing a second time).
+        call_command("publish_report", nap_2025=True, stdout=self.stdout)
         self._create_admin()
         self._create_demo_editors()
 

@@ -1,0 +1,186 @@
+"""Progress reports (voortgangsrapportages) and the frozen snapshot a published report keeps.
+
+A draft shows live data. Publishing copies every public activity, the action lines and the
+status legend into the snapshot tables below, so later edits never change what was sent to
+parliament. The snapshot rows are plain copies, not foreign keys to live data: an activity's
+id is kept only to recognise it in the next report (see ``selectors.report_changes``).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class ReportState(models.TextChoices):
+    DRAFT = "concept", "Concept"
+    PUBLISHED = "gepubliceerd", "Gepubliceerd"
+
+
+class ProgressReportQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(state=ReportState.PUBLISHED)
+
+    def visible_to(self, user):
+        """The public sees published reports; staff who may view reports also see drafts."""
+        if user.has_perm("reporting.view_progressreport"):
+            return self
+        return self.published()
+
+
+class ProgressReportManager(models.Manager.from_queryset(ProgressReportQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class ProgressReport(models.Model):
+    title = models.CharField(
+        "titel", max_length=200, help_text="Bijvoorbeeld 'Voortgangsrapportage NAP 2025'."
+    )
+    slug = models.SlugField("slug", max_length=100, unique=True)
+    reference_date = models.DateField(
+        "peildatum",
+        help_text=(
+            "De stand van zaken per deze datum. Ligt die in het verleden, dan toont het concept "
+            "de gegevens zoals ze toen waren (uit de historie)."
+        ),
+    )
+    introduction = models.TextField(
+        "inleiding", blank=True, help_text="Alinea's gescheiden door een lege regel."
+    )
+    state = models.CharField(
+        "status", max_length=20, choices=ReportState.choices, default=ReportState.DRAFT
+    )
+    created_at = models.DateTimeField("aangemaakt", default=timezone.now, editable=False)
+    published_at = models.DateTimeField("gepubliceerd op", null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="gepubliceerd door",
+    )
+
+    objects = ProgressReportManager()
+
+    class Meta:
+        ordering = ["-reference_date", "-published_at"]
+        verbose_name = "voortgangsrapportage"
+        verbose_name_plural = "voortgangsrapportages"
+        permissions = [("publish_progressreport", "Mag voortgangsrapportages publiceren")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state=ReportState.DRAFT, published_at__isnull=True)
+                | Q(state=ReportState.PUBLISHED, published_at__isnull=False),
+                name="progressreport_published_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("reporting:detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == ReportState.PUBLISHED
+
+    def previous_published(self) -> "ProgressReport | None":
+        """The published report this one is compared with: the latest before it."""
+        earlier = (
+            ProgressReport.objects.published()
+            .exclude(pk=self.pk)
+            .filter(reference_date__lte=self.reference_date)
+        )
+        if self.is_published:
+            earlier = earlier.filter(
+                Q(reference_date__lt=self.reference_date) | Q(published_at__lt=self.published_at)
+            )
+        return earlier.order_by("-reference_date", "-published_at").first()
+
+
+class ReportSection(models.Model):
+    """An action line as it stood when the report was published."""
+
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="sections")
+    number = models.PositiveSmallIntegerField("nummer")
+    title = models.CharField("titel", max_length=300)
+
+    class Meta:
+        ordering = ["report", "number"]
+        verbose_name = "actielijn in rapportage"
+        verbose_name_plural = "actielijnen in rapportage"
+        constraints = [
+            models.UniqueConstraint(fields=["report", "number"], name="reportsection_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Actielijn {self.number}: {self.title}"
+
+
+class ReportStatus(models.Model):
+    """A status of the legend, with its definition, as published."""
+
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="statuses")
+    code = models.SlugField("code", max_length=40)
+    label = models.CharField("naam", max_length=60)
+    definition = models.TextField("definitie")
+    icon = models.CharField("symbool", max_length=4, blank=True)
+    position = models.PositiveSmallIntegerField("volgorde", default=0)
+
+    class Meta:
+        ordering = ["report", "position", "code"]
+        verbose_name = "status in rapportage"
+        verbose_name_plural = "statussen in rapportage"
+        constraints = [
+            models.UniqueConstraint(fields=["report", "code"], name="reportstatus_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ReportEntry(models.Model):
+    """One row of the annex: an activity frozen at publication."""
+
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="entries")
+    section = models.ForeignKey(ReportSection, on_delete=models.CASCADE, related_name="entries")
+    # Statuses, sections and entries live and die with their report.
+    status = models.ForeignKey(ReportStatus, on_delete=models.CASCADE, related_name="entries")
+    position = models.PositiveIntegerField("volgorde in de rapportage")
+    # The live activity's id: identifies "the same activity" across reports, even after it was
+    # renamed or deleted. Deliberately not a foreign key: the snapshot outlives the activity.
+    activity_pk = models.BigIntegerField("activiteit-id", db_index=True)
+    slug = models.SlugField("slug", max_length=120)
+    title = models.CharField("activiteit", max_length=300)
+    timeframe_label = models.CharField("wanneer", max_length=100, blank=True)
+    # [{"code": "OCW", "name": "Ministerie van ..."}, ...] in printed order.
+    actors = models.JSONField("wie", default=list, blank=True)
+    explanation = models.TextField("toelichting")
+    # [{"number": 12, "text": "Kamerstukken II ...", "url": "https://..."}, ...] in printed order.
+    footnotes = models.JSONField("voetnoten", default=list, blank=True)
+    deviates_from_plan = models.BooleanField("afwijking van de planning", default=False)
+
+    class Meta:
+        ordering = ["report", "position"]
+        verbose_name = "activiteit in rapportage"
+        verbose_name_plural = "activiteiten in rapportage"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "activity_pk"], name="reportentry_activity_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def actor_codes(self) -> list[str]:
+        return [actor["code"] for actor in self.actors]

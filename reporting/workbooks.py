@@ -1,0 +1,132 @@
+"""The report's annex as a workbook: the same rows, legend and changes as the printed report."""
+
+from django.utils import timezone
+
+from measures.exports import DATA_LICENCE, DATA_LICENCE_URL, SOURCE_NAME, Table
+from measures.resources import spreadsheet_cell
+
+from .models import ProgressReport
+from .selectors import ReportChanges, ReportContents
+from .templatetags.report_tags import dutch_list, plain_explanation
+
+
+def _cells(values) -> list:
+    return [spreadsheet_cell(value) for value in values]
+
+
+def _annex_rows(contents: ReportContents):
+    for entry in contents.entries:
+        yield _cells(
+            [
+                entry.section.number,
+                entry.section.title,
+                entry.title,
+                entry.status.label,
+                entry.timeframe_label,
+                dutch_list(entry.actor_codes),
+                plain_explanation(entry),
+                "\n".join(
+                    f"[{f.number}] {f.text}" + (f" {f.url}" if f.url else "")
+                    for f in entry.numbered_footnotes
+                ),
+                entry.deviates_from_plan,
+            ]
+        )
+
+
+def _summary_rows(contents: ReportContents):
+    for section, counts, total in contents.summary:
+        yield _cells([f"Actielijn {section.number}: {section.title}", *counts, total])
+    counts, total = contents.summary_totals
+    yield _cells(["Totaal", *counts, total])
+
+
+def _change_rows(changes: ReportChanges):
+    for section in changes.sections:
+        line = f"Actielijn {section.number}"
+        for change in section.status_changes:
+            yield _cells(
+                [
+                    "Status gewijzigd",
+                    line,
+                    change.entry.title,
+                    change.previous_status.label,
+                    change.entry.status.label,
+                ]
+            )
+        for entry in section.added:
+            yield _cells(["Nieuw", line, entry.title, "", entry.status.label])
+        for entry in section.removed:
+            yield _cells(["Niet meer opgenomen", line, entry.title, entry.status.label, ""])
+        for rewrite in section.rewritten:
+            yield _cells(
+                [
+                    "Toelichting herschreven",
+                    line,
+                    rewrite.entry.title,
+                    rewrite.previous_explanation,
+                    rewrite.entry.explanation,
+                ]
+            )
+
+
+def annex_tables(contents: ReportContents, changes: ReportChanges) -> list[Table]:
+    tables = [
+        Table(
+            "Bijlage",
+            [
+                "actielijn nummer",
+                "actielijn",
+                "activiteit",
+                "status",
+                "wanneer",
+                "wie",
+                "toelichting",
+                "voetnoten",
+                "afwijking van planning",
+            ],
+            _annex_rows(contents),
+            widths=[10, 40, 50, 16, 16, 24, 90, 60, 12],
+            wrap=[False, True, True, True, True, True, True, True, False],
+        ),
+        Table(
+            "Samenvatting",
+            ["actielijn", *[status.label for status in contents.statuses], "totaal"],
+            _summary_rows(contents),
+            widths=[60] + [14] * (len(contents.statuses) + 1),
+            wrap=[True],
+        ),
+        Table(
+            "Statussen",
+            ["status", "definitie"],
+            (_cells([s.label, s.definition]) for s in contents.statuses),
+            widths=[20, 100],
+            wrap=[False, True],
+        ),
+    ]
+    if changes.previous is not None:
+        tables.append(
+            Table(
+                "Wijzigingen",
+                ["wijziging", "actielijn", "activiteit", "was", "is nu"],
+                _change_rows(changes),
+                widths=[24, 12, 50, 60, 60],
+                wrap=[False, False, True, True, True],
+            )
+        )
+    return tables
+
+
+def report_about(report: ProgressReport, url: str) -> list[tuple[str, object]]:
+    state = (
+        f"gepubliceerd op {timezone.localtime(report.published_at):%d-%m-%Y}"
+        if report.is_published
+        else "concept (actuele gegevens, nog niet vastgelegd)"
+    )
+    return [
+        ("Rapportage", report.title),
+        ("Bron", f"{SOURCE_NAME}, {url}"),
+        ("Stand van zaken per (peildatum)", report.reference_date),
+        ("Status", state),
+        ("Licentie", f"{DATA_LICENCE} ({DATA_LICENCE_URL})"),
+    ]

@@ -1,0 +1,156 @@
+import datetime
+import io
+import sys
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from pypdf import PdfReader
+
+from reporting.models import ProgressReport
+from reporting.services import publish_report
+from tests.factories import make_activity
+
+
+def pdf_of(client, report) -> PdfReader:
+    response = client.get(f"/rapportages/{report.slug}.pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'inline; filename="{report.slug}.pdf"'
+    assert response.content.startswith(b"%PDF-")
+    return PdfReader(io.BytesIO(response.content))
+
+
+def text_of(pdf: PdfReader) -> str:
+    return " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
+
+
+def test_the_pdf_contains_every_activity_and_the_report_parts(client, nap, draft):
+    publish_report(draft)
+
+    pdf = pdf_of(client, draft)
+
+    text = text_of(pdf)
+    for title in ("Publiekscampagne", "Publieksmonitor", "Act4Respect"):
+        assert title in text
+    assert "Intern overleg" not in text
+    for part in ("Samenvatting", "Statuslegenda", "Actielijn 2: Wet- en regelgeving"):
+        assert part in text
+    assert pdf.metadata.title == "Voortgangsrapportage NAP 2025"
+
+
+def test_a_published_pdf_is_made_once(client, nap, draft, django_assert_num_queries):
+    publish_report(draft)
+    first = client.get(f"/rapportages/{draft.slug}.pdf").content
+
+    with django_assert_num_queries(1):  # finding the report; the PDF comes from the cache
+        again = client.get(f"/rapportages/{draft.slug}.pdf").content
+
+    assert again == first
+
+
+def test_a_draft_pdf_shows_the_latest_data(admin_client, nap, draft):
+    admin_client.get(f"/rapportages/{draft.slug}.pdf")
+    nap["campaign"].title = "Publiekscampagne 2.0"
+    nap["campaign"].save()
+
+    text = text_of(pdf_of(admin_client, draft))
+
+    assert "Publiekscampagne 2.0" in text
+
+
+def test_the_pdf_is_a4_landscape_with_page_numbers(client, nap, draft):
+    """Both come from the print stylesheet, so this also shows it was read from disk."""
+    publish_report(draft)
+
+    pdf = pdf_of(client, draft)
+
+    for number, page in enumerate(pdf.pages, start=1):
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        assert (round(width), round(height)) == (842, 595)  # A4 landscape in points
+        assert f"Pagina {number} van {len(pdf.pages)}" in page.extract_text()
+
+
+def test_a_long_annex_repeats_the_table_header_on_every_page(client, nap, draft, statuses):
+    line = nap["campaign"].action_line
+    for number in range(40):
+        make_activity(
+            action_line=line,
+            status=statuses["loopt"],
+            title=f"Activiteit nummer {number}",
+            explanation="Een toelichting van een paar regels. " * 12,
+        )
+    publish_report(draft)
+
+    pdf = pdf_of(client, draft)
+
+    annex_pages = [
+        page.extract_text() for page in pdf.pages if "Activiteit nummer" in page.extract_text()
+    ]
+    assert len(annex_pages) > 2
+    assert all("Toelichting" in page for page in annex_pages)
+    text = text_of(pdf)
+    assert all(f"Activiteit nummer {number}" in text for number in range(40))
+
+
+def test_the_pdf_runs_the_same_number_of_queries_for_10_and_200_activities(client, nap, statuses):
+    def queries_for_report(slug: str) -> int:
+        report = ProgressReport.objects.create(
+            title=slug, slug=slug, reference_date=datetime.date.today()
+        )
+        publish_report(report)
+        with CaptureQueriesContext(connection) as queries:
+            pdf_of(client, report)
+        return len(queries)
+
+    queries_for_report("vorige")  # so that both reports below have one to compare with
+    line = nap["campaign"].action_line
+    for _ in range(7):
+        make_activity(action_line=line, status=statuses["loopt"], footnotes=("bron",))
+    small = queries_for_report("klein")
+
+    for _ in range(190):
+        make_activity(action_line=line, status=statuses["loopt"], footnotes=("bron",))
+    large = queries_for_report("groot")
+
+    assert small == large
+
+
+def test_the_pdf_reads_stylesheets_from_disk():
+    from reporting.pdf import StaticFileFetcher
+
+    response = StaticFileFetcher().fetch("http://testserver/static/css/report-print.css")
+
+    assert b"A4 landscape" in response.read()
+    assert response.content_type == "text/css"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://testserver/admin/",
+        "http://testserver/static/css/bestaat-niet.css",
+        "http://testserver/static/../napsite/settings.py",
+        "file:///etc/passwd",
+    ],
+)
+def test_the_pdf_fetches_nothing_else(url):
+    from reporting.pdf import StaticFileFetcher
+
+    with pytest.raises(ValueError, match="Alleen lokale statische bestanden"):
+        StaticFileFetcher().fetch(url)
+
+
+def test_without_weasyprint_the_pdf_link_explains_instead_of_failing(
+    client, nap, draft, monkeypatch
+):
+    publish_report(draft)
+    # As if Pango were not installed: WeasyPrint cannot be imported, by a fresh import too.
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    monkeypatch.delitem(sys.modules, "reporting.pdf", raising=False)
+
+    response = client.get(f"/rapportages/{draft.slug}.pdf")
+
+    assert response.status_code == 503
+    assert "PDF tijdelijk niet beschikbaar" in response.text
+    assert f'href="/rapportages/{draft.slug}/"' in response.text
