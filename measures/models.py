@@ -383,6 +383,21 @@ class Activity(models.Model):
 
     natural_key.dependencies = ["actionlines.actionline", "measures.status", "measures.actor"]
 
+    def record_actors_in_history(self) -> None:
+        """Snapshot the current actors into the latest history record.
+
+        The admin saves the activity (which writes its history record) before the actor inline,
+        so that record would hold the actors as they were. Called once the inlines are saved.
+        """
+        latest = self.history.latest()
+        snapshot = latest.actors.model
+        snapshot.objects.filter(history=latest).delete()
+        through_fields = [field.name for field in ActivityActor._meta.fields]
+        snapshot.objects.bulk_create(
+            snapshot(history=latest, **{name: getattr(link, name) for name in through_fields})
+            for link in self.actor_links.select_related("actor")
+        )
+
     def apply_timeframe_label(self) -> None:
         """Derive the structured start and end from the printed label."""
         timeframe = parse_timeframe(self.timeframe_label)

@@ -303,3 +303,23 @@ def test_a_coordinator_creates_an_activity_at_version_one(client, action_line, s
     assert (created.version, created.updated_by, created.start_year) == (1, coordinator, 2025)
     assert created.history.get().history_user == coordinator
     assert LogEntry.objects.filter(object_id=str(created.pk)).exists()
+
+
+def test_an_actor_added_in_the_admin_is_in_that_edits_history(
+    admin_client, action_line, status, ocw, szw
+):
+    activity = make_activity(action_line=action_line, status=status, actors=(ocw,))
+    data = change_form_data(activity)
+    data |= {
+        "actor_links-TOTAL_FORMS": 2,
+        "actor_links-1-activity": activity.pk,
+        "actor_links-1-actor": szw.pk,
+        "actor_links-1-position": 1,
+    }
+
+    response = admin_client.post(change_url(activity), data)
+
+    assert response.status_code == 302
+    latest = activity.history.latest()
+    assert sorted(link.actor.code for link in latest.actors.all()) == ["OCW", "SZW"]
+    assert activity.history.count() == 2  # the edit is one history record, not two
