@@ -21,6 +21,7 @@ from django.utils import timezone
 from .filters import ActivityFilterSet
 from .resources import ActivityResource
 from .selectors import filter_public_activities, reference_date
+from .spreadsheets import escape_formula
 
 SOURCE_NAME = "NAP Voortgangsmonitor"
 # Dutch government data is published as open data under CC0 (the national open-data policy).
@@ -145,7 +146,10 @@ def write_workbook(output, tables: Iterable[Table], about: Sequence[tuple[str, o
     def cell(sheet, value, alignment):
         if isinstance(value, str):
             # Control characters make the file unreadable to Excel; they carry no meaning.
-            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            # Every text cell is made inert here, also those of "Over dit bestand" (a report
+            # title, the search text of the download's URL), not only the resource's rows;
+            # escaping is idempotent, so already escaped rows stay as they are.
+            value = escape_formula(ILLEGAL_CHARACTERS_RE.sub("", value))
         written = WriteOnlyCell(sheet, value=value)
         written.alignment = alignment
         return written
