@@ -1,14 +1,22 @@
-"""Small middleware for running in production: health check, admin CSP, request size."""
+"""Small middleware for running in production: health check, admin CSP, request size, and a
+503 while the database is unreachable."""
 
+import logging
 from collections.abc import Callable
 
 from csp.decorators import csp_update
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 
 from napsite.views import healthz, request_too_large
 
 HEALTHZ_PATH = "/healthz"
+# How long a client (or a crawler) should wait before trying again while the database is down.
+RETRY_AFTER_SECONDS = 30
+
+logger = logging.getLogger(__name__)
 
 
 class HealthCheckMiddleware:
@@ -58,3 +66,25 @@ class RequestSizeLimitMiddleware:
         if length > settings.NAP_MAX_REQUEST_BYTES:
             return request_too_large(request)
         return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """While the database cannot be reached, answer 503 with Retry-After instead of a 500.
+
+    A restart of PostgreSQL takes seconds; a 503 tells visitors, crawlers and the load balancer
+    that this is temporary. The page needs no database and no context processors.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.warning("Database unavailable: %s", type(exception).__name__)
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
