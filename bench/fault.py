@@ -207,12 +207,14 @@ def main() -> None:
             server.warm_up(paths)
             result = run_fault(args, script)
         result["access_log_statuses"] = dict(server.access_log_statuses())
+        # Before the database is dropped: the edits are read back from it.
+        ensure_postgresql_running(args.database_url)
+        result["edits_verified"], missing = verify(result.pop("acknowledged"))
+        result["edits_missing"] = [list(edit) for edit in missing]
     finally:
         ensure_postgresql_running(args.database_url)
         if not (args.keep_db or args.reuse_db):
             load.drop_database(args.database_url)
-    result["edits_verified"], missing = verify(result.pop("acknowledged"))
-    result["edits_missing"] = [list(edit) for edit in missing]
     report(result, args)
 
 
