@@ -3,6 +3,7 @@ previous published report. Every function here runs a fixed number of queries.""
 
 import datetime
 import difflib
+import itertools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -47,13 +48,18 @@ class ReportContents:
     missing_from_history: int = 0
 
     def __post_init__(self):
-        number = 0
+        # Footnotes keep the numbers printed in the data when these already run on through the
+        # report (as in the 2025 annex, which starts at 2: footnote 1 is in the covering
+        # letter); otherwise, after edits, the report numbers them 1, 2, 3, ...
+        printed = [footnote["number"] for entry in self.entries for footnote in entry.footnotes]
+        keep_printed = all(a < b for a, b in itertools.pairwise(printed))
+        counter = itertools.count(1)
         for entry in self.entries:
             entry.numbered_footnotes = []
             entry.footnote_numbers = {}
             markers = {int(marker) for marker in FOOTNOTE_MARKER.findall(entry.explanation)}
             for footnote in entry.footnotes:
-                number += 1
+                number = footnote["number"] if keep_printed else next(counter)
                 entry.numbered_footnotes.append(
                     NumberedFootnote(
                         number,

@@ -79,6 +79,24 @@ def test_footnotes_are_numbered_continuously_through_the_report(client, publishe
     assert '<li id="voetnoot-3" value="3">Kamerstukken II 2024/25, 34843, nr. 110' in page
 
 
+def test_printed_footnote_numbers_that_run_on_are_kept(client, nap, draft):
+    # As in the 2025 annex: its footnotes start at 2, footnote 1 being in the covering letter.
+    campaign, monitor = nap["campaign"], nap["monitor"]
+    campaign.footnotes.filter(number=2).update(number=3)
+    campaign.footnotes.filter(number=1).update(number=2)
+    monitor.footnotes.update(number=4)
+    campaign.explanation = "De campagne liep in 2024[^2].\n\nZij wordt geëvalueerd[^3]."
+    campaign.save()
+    monitor.explanation = "De eerste meting volgt[^4]."
+    monitor.save()
+    publish_report(draft)
+
+    page = client.get(draft.get_absolute_url()).text
+
+    assert re.findall(r'<li id="voetnoot-(\d+)" value="\d+">', page) == ["2", "3", "4"]
+    assert 'volgt<sup class="footnote-ref"><a href="#voetnoot-4" id="voetnoot-4-ref-1">' in page
+
+
 def test_the_summary_counts_statuses_per_action_line_and_the_legend_defines_them(client, published):
     page = client.get(published.get_absolute_url()).text
 
