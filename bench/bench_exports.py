@@ -27,6 +27,8 @@ import sys
 import time
 from pathlib import Path
 
+from common import QueryCounter, configure_in_process
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/nap_bench6"
@@ -63,10 +65,7 @@ COMPARISONS = [
 
 def setup_django(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-insecure-key")
-    os.environ.setdefault("DJANGO_MANIFEST_STATIC", "0")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "napsite.settings")
-    os.environ.setdefault("DJANGO_LOG_LEVEL", "ERROR")
+    configure_in_process()
     import django
 
     django.setup()
@@ -268,7 +267,6 @@ def reset_peak_memory() -> None:
 
 def measure(kind: str, argument: str) -> dict:
     from django.contrib.auth import get_user_model
-    from django.db import connection
     from django.test import Client
 
     from measures.models import Activity
@@ -285,14 +283,7 @@ def measure(kind: str, argument: str) -> dict:
     client.get("/open-data/")
     reset_peak_memory()
     baseline = memory_kib("VmRSS")
-    queries = 0
-
-    def count(execute, sql, params, many, context):
-        nonlocal queries
-        queries += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
+    with QueryCounter() as queries:
         started = time.perf_counter()
         if kind == "view":
             response = client.get(argument)
@@ -311,7 +302,7 @@ def measure(kind: str, argument: str) -> dict:
     return {
         "seconds": round(seconds, 3),
         "peak_mib": round((peak - baseline) / 1024, 1),
-        "queries": queries,
+        "queries": queries.count,
         "bytes": size,
     }
 

@@ -30,12 +30,14 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from common import PROXY_HEADERS, manage, production_env, step
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -57,15 +59,7 @@ class Result:
 def main() -> None:
     args = parse_args()
     database_url = args.database_url
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SECRET_KEY": "bench-only-insecure-key",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_MANIFEST_STATIC": "1",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_LOG_LEVEL": "WARNING",
-    }
+    env = production_env(database_url, args.port, Path(tempfile.mkdtemp(prefix="nap-bench-")))
     started = time.monotonic()
     recreate_database(database_url)
     try:
@@ -114,14 +108,6 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def step(message: str) -> None:
-    print(f"--- {message}", flush=True)
-
-
-def manage(env: dict, *command: str) -> None:
-    subprocess.run([PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True)
-
-
 def _admin_url(database_url: str) -> tuple[str, str]:
     parts = urlsplit(database_url)
     name = parts.path.lstrip("/")
@@ -167,14 +153,18 @@ class Server:
         ]
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env)
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                self.get("/toegankelijkheid/")
-                return self
-            except OSError:
-                time.sleep(0.2)
-        self.__exit__()
-        raise SystemExit("gunicorn did not start within 30 seconds")
+        try:
+            while time.monotonic() < deadline:
+                try:
+                    self.get("/toegankelijkheid/")
+                    return self
+                except OSError:
+                    time.sleep(0.2)
+            raise SystemExit("gunicorn did not start within 30 seconds")
+        except BaseException:
+            # Never leave a server behind on the port: the next run would measure it instead.
+            self.__exit__()
+            raise
 
     def __exit__(self, *exc) -> None:
         self.process.terminate()
@@ -193,7 +183,8 @@ class Server:
 
 def fetch(port: int, path: str) -> tuple[int, bytes]:
     """One HTTP/1.0 GET on a fresh connection (gunicorn's sync workers close it anyway)."""
-    request = f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode()
+    headers = "".join(f"{name}: {value}\r\n" for name, value in PROXY_HEADERS.items())
+    request = f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n{headers}\r\n".encode()
     with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
         connection.sendall(request)
         chunks = []

@@ -37,6 +37,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import load
+from common import manage, step
 
 ROOT = load.ROOT
 PG_CLUSTER = ["15", "main"]
@@ -80,7 +81,7 @@ def database_accepts(database_url: str) -> bool:
 def ensure_postgresql_running(database_url: str) -> None:
     if database_accepts(database_url):
         return
-    load.step("Starting PostgreSQL again")
+    step("Starting PostgreSQL again")
     subprocess.run(
         ["pg_ctlcluster", "--skip-systemctl-redirect", *PG_CLUSTER, "start"],
         check=False,
@@ -199,7 +200,7 @@ def main() -> None:
     env = load.production_env(args.database_url, args.port, work / "cache")
     try:
         load.prepare_database(env, args.activities, args.reuse_db)
-        load.manage(env, "collectstatic", "--noinput", "-v0")
+        manage(env, "collectstatic", "--noinput", "-v0")
         setup_django(env)
         paths = load.traffic_mix(args.activities, random.Random(2025))
         script = load.write_wrk_script(paths, work)
@@ -239,20 +240,20 @@ def run_fault(args, script: Path) -> dict:
     threads.append(
         threading.Thread(target=writer, args=(args.activities, clock, until, acknowledged, writes))
     )
-    load.step(f"Load for {args.seconds}s; PostgreSQL stops after {args.stop_after}s")
+    step(f"Load for {args.seconds}s; PostgreSQL stops after {args.stop_after}s")
     for thread in threads:
         thread.start()
     try:
         time.sleep(args.stop_after)
         down_from = clock()
         pg_ctl("stop")
-        load.step(f"PostgreSQL stopped at {clock():.1f}s")
+        step(f"PostgreSQL stopped at {clock():.1f}s")
         time.sleep(args.down)
         pg_ctl("start")
         while not database_accepts(args.database_url) and clock() < args.seconds:
             time.sleep(0.05)
         back_at = clock()
-        load.step(f"PostgreSQL accepts connections again at {back_at:.1f}s")
+        step(f"PostgreSQL accepts connections again at {back_at:.1f}s")
     finally:
         ensure_postgresql_running(args.database_url)
     for thread in threads:

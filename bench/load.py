@@ -30,7 +30,6 @@ import json
 import os
 import random
 import re
-import secrets
 import shutil
 import subprocess
 import sys
@@ -44,6 +43,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_pages import analyse, drop_database, fetch, recreate_database
+from common import PROXY_HEADERS, manage, production_env, step
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -51,7 +51,6 @@ GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/nap_bench8"
 MIX_SIZE = 3_000  # distinct addresses in the traffic mix
-PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 
 STATUS_CODES = ["nog-niet-gestart", "loopt", "vertraagd", "afgerond", "doorlopend"]
 ACTOR_CODES = ["OCW", "SZW", "JenV", "VWS", "BZK", "NLA"]
@@ -197,32 +196,6 @@ def run_wrk(port: int, script: Path, seconds: float, connections: int, threads: 
 
 
 # -- database and server ------------------------------------------------------------------------
-
-
-def step(message: str) -> None:
-    print(f"--- {message}", flush=True)
-
-
-def production_env(database_url: str, port: int, cache_dir: Path) -> dict:
-    """README "In productie", on loopback behind an imagined TLS proxy."""
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "NAP_", "GUNI"))}
-    return {
-        **keep,
-        "DATABASE_URL": database_url,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        # Requests arrive as from one proxy that terminated TLS (X-Forwarded-Proto: https).
-        "DJANGO_PROXY_COUNT": "1",
-        "DJANGO_LOG_LEVEL": "WARNING",
-        "NAP_SHARED_CACHE_DIR": str(cache_dir),
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_LOG_LEVEL": "warning",
-    }
-
-
-def manage(env: dict, *command: str) -> None:
-    subprocess.run([PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True, timeout=900)
 
 
 def synthetic_count(database_url: str) -> int:

@@ -3,22 +3,22 @@
 A coordinator downloads the template of all activities, changes the status in every row,
 uploads it (preview) and confirms. Prints time and number of SQL queries for each step.
 
-    DJANGO_SECRET_KEY=x .venv/bin/python bench/update_round.py --activities 10000
+    .venv/bin/python bench/update_round.py --activities 10000
 
 Runs against a throwaway test database: SQLite by default, PostgreSQL with DATABASE_URL.
 """
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "napsite.settings")
-os.environ.setdefault("DJANGO_MANIFEST_STATIC", "0")
+from common import QueryCounter, configure_in_process
 
-import django
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+configure_in_process()
+
+import django  # noqa: E402
 
 django.setup()
 
@@ -73,19 +73,11 @@ def populate(count: int) -> None:
 
 
 def measure(label: str, step):
-    # A counting wrapper, not CaptureQueriesContext: that keeps only the last 9,000 queries.
-    queries = 0
-
-    def count(execute, sql, params, many, context):
-        nonlocal queries
-        queries += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
+    with QueryCounter() as queries:
         started = time.perf_counter()
         result = step()
         seconds = time.perf_counter() - started
-    print(f"{label:<38} {seconds:8.2f} s {queries:8d} queries")
+    print(f"{label:<38} {seconds:8.2f} s {queries.count:8d} queries")
     return result
 
 
