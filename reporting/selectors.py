@@ -213,8 +213,9 @@ def _footnote_dicts(footnotes) -> dict[int, list[dict]]:
 
 
 def _live_activities() -> tuple[list[Activity], dict[int, list[dict]]]:
-    activities = list(Activity.objects.published().order_by())
-    return activities, _footnote_dicts(Footnote.objects.filter(activity__is_public=True))
+    public = Activity.objects.published()
+    footnotes = Footnote.objects.filter(activity__in=public.values("pk"))
+    return list(public.order_by()), _footnote_dicts(footnotes)
 
 
 def _activities_as_of(moment: datetime.datetime) -> tuple[list[Activity], dict, int]:
