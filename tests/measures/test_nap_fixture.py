@@ -1,5 +1,6 @@
 """The shipped data: every row of the 2025 report's annex, clean and complete."""
 
+import json
 import re
 from pathlib import Path
 
@@ -126,3 +127,97 @@ def test_no_ocr_junk_page_furniture_or_broken_hyphenation_remains(nap):
 def test_every_status_is_justified_in_the_provenance(nap):
     for activity in nap:
         assert activity.slug in PROVENANCE, activity.slug
+
+
+# The four blocks of text that open a page of the annex with no title, status, Wanneer or Wie
+# beside them: (first words as printed, the row printed just above, the inferred title).
+# The provenance's rule: each is an activity of its own, not the row above running on.
+PAGE_TOP_BLOCKS = [
+    (
+        "In 2024 is de tweede serie van de podcast",
+        "jaarlijkse-conferentie-nap",
+        "Podcast ‘Alles op Tafel’",
+    ),
+    (
+        "Er is een onderzoek gedaan naar een veilige en integere sport.",
+        "inzetten-op-veilige-sport",
+        "Onderzoek naar een veilige en integere sport",
+    ),
+    (
+        "Op 8 juni 2023 heeft de Tweede Kamer de integrale aanpak",
+        "bestuursakkoord-over-sociale-veiligheid-in-hoger-onderwijs-en-de-wetenschap",
+        "Integrale aanpak sociale veiligheid in het hoger onderwijs en wetenschap",
+    ),
+    (
+        "Tijdens het commissiedebat Integrale aanpak seksueel grensoverschrijdend gedrag",
+        "veilige-kerk",
+        "Onderzoek omgang met seksueel misbruik en aangiftebereidheid binnen religieuze "
+        "gemeenschappen",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("opening", "row_above", "title"),
+    PAGE_TOP_BLOCKS,
+    ids=["podcast", "sport-research", "integrale-aanpak-ho", "wodc-study"],
+)
+def test_an_untitled_block_at_a_page_top_is_an_activity_of_its_own(nap, opening, row_above, title):
+    above = next(activity for activity in nap if activity.slug == row_above)
+    [block] = [activity for activity in nap if activity.explanation.startswith(opening)]
+
+    assert opening not in above.explanation
+    assert block.title == title
+    assert (block.action_line_id, block.position) == (above.action_line_id, above.position + 1)
+    inferred = PROVENANCE.split("**Inferred titles**")[1].split("\n- **")[0]
+    assert f"`{block.slug}`" in inferred
+
+
+def test_positions_run_on_without_gaps_in_printed_order_per_action_line(nap):
+    # The fixture lists the rows as printed; positions must follow that order, 1, 2, 3, ...
+    records = json.loads((FIXTURES / "nap_2025.json").read_text(encoding="utf-8"))
+    for action_line in ActionLine.objects.all():
+        printed = [
+            record["fields"]["slug"]
+            for record in records
+            if record["model"] == "measures.activity"
+            and record["fields"]["action_line"] == [action_line.number]
+        ]
+        rows = action_line.activities.order_by("position").values_list("position", "slug")
+        assert list(rows) == list(enumerate(printed, start=1)), action_line.number
+
+
+def test_the_provenance_counts_the_activities_per_action_line(nap):
+    for action_line in ActionLine.objects.all():
+        row = re.search(rf"(?m)^\| {action_line.number}\. [^|]+\| (\d+) \|", PROVENANCE)
+        assert int(row.group(1)) == action_line.activities.count(), action_line.number
+    total = re.search(r"\| \*\*Total\*\* \| \*\*(\d+)\*\* \|", PROVENANCE)
+    assert int(total.group(1)) == len(nap)
+
+
+def status_of(nap, slug):
+    activity = next(activity for activity in nap if activity.slug == slug)
+    return activity.status.code, activity.deviates_from_plan
+
+
+def test_veilige_kerk_runs_as_planned_and_the_delayed_wodc_study_is_its_own_row(nap):
+    # The only delay the text reports is the WODC study's, which is a row of its own.
+    wodc = next(activity for activity in nap if "WODC" in activity.explanation)
+
+    assert status_of(nap, "veilige-kerk") == ("loopt", False)
+    assert status_of(nap, wodc.slug) == ("vertraagd", True)
+
+
+def test_inzetten_op_veilige_sport_is_not_done_while_the_ministry_still_wants_to_invest(nap):
+    # "Ook wil het ministerie van VWS ... extra in zetten": not yet carried out, so not afgerond.
+    assert status_of(nap, "inzetten-op-veilige-sport") == ("loopt", False)
+
+
+def test_footnote_20_links_nothing_because_the_report_prints_only_a_domain(nap):
+    footnote = Footnote.objects.get(number=20)
+
+    assert footnote.url == ""
+    assert footnote.text == (
+        "Integrale aanpak sociale veiligheid in hoger onderwijs en de wetenschap (2023) "
+        "rijksoverheid.nl."
+    )
