@@ -1,8 +1,11 @@
-"""Writes to activities: the conflict-safe save and the bulk status change.
+"""Writes to activities: creating one, the conflict-safe save, the merge of an edit that
+started from an older version, and the bulk status change.
 
 Every edit of an activity, whether in the admin form, a bulk action or a spreadsheet import,
 goes through ``save_activity``. It bumps ``Activity.version`` with a compare-and-swap, so an
 edit based on an older version is refused instead of silently overwriting someone's work.
+The lock itself never reads the history; only ``merge_edit`` does, to tell the editor what
+changed, and where the history has a gap it refuses to guess.
 """
 
 import dataclasses
@@ -129,6 +132,68 @@ def revisions_since(base_versions: Mapping[int, int]) -> dict[int, list[Revision
             Revision(record.version, _user_name(record.history_user), record.history_date, changes)
         )
     return revisions
+
+
+@dataclasses.dataclass(frozen=True)
+class Merge:
+    """How an edit that started from an older version meets the stored activity.
+
+    ``taken``: field name → stored value the editor's next save takes over, because the editor
+    left that field alone (or, when ``base_known`` is false, because nobody can tell).
+    ``both``: fields the editor and someone else both changed, differently; the editor decides.
+    ``base_known``: whether the history holds the version the edit started from. Without it
+    nothing says which of the editor's values are edits and which are merely stale, so every
+    field that differs falls back to the stored value and the editor re-applies the edit.
+    """
+
+    revisions: list[Revision]
+    taken: dict[str, object]
+    both: list[str]
+    base_known: bool
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, str) and isinstance(b, str):
+        return a.replace("\r\n", "\n").strip() == b.replace("\r\n", "\n").strip()
+    return a == b
+
+
+def merge_edit(activity: Activity, base_version: int, edited: Mapping[str, object]) -> Merge:
+    """Compare an edit (field name → the editor's value, a pk for a relation) that started
+    from ``base_version`` with the stored ``activity``, to prepare the editor's next save."""
+    revisions = revisions_since({activity.pk: base_version}).get(activity.pk, [])
+    base = (
+        Activity.history.filter(id=activity.pk, version=base_version)
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    taken, both = {}, []
+    for name, mine in edited.items():
+        attname = Activity._meta.get_field(name).attname
+        theirs = getattr(activity, attname)
+        if base is None:
+            if not _same(mine, theirs):
+                taken[name] = theirs
+            continue
+        started_from = getattr(base, attname)
+        if _same(theirs, started_from):
+            continue
+        if _same(mine, started_from):
+            taken[name] = theirs
+        elif not _same(mine, theirs):
+            both.append(name)
+    return Merge(revisions, taken, both, base_known=base is not None)
+
+
+def create_activity(activity: Activity, *, user) -> Activity:
+    """Save a new activity at version 1, its timeframe derived and its author recorded."""
+    activity.version = 1
+    activity.apply_timeframe_label()
+    activity.updated_at = timezone.now()
+    activity.updated_by = user
+    activity._history_user = user
+    activity.save()
+    return activity
 
 
 def save_activity(activity: Activity, *, user, base_version: int, reason: str = "") -> Activity:
