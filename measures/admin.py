@@ -13,7 +13,6 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -346,17 +345,10 @@ class ActivityAdmin(ImportExportMixin, SimpleHistoryAdmin):
     # Who may see and change what -------------------------------------------------------
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .editable_by(request.user)
-            .prefetch_related(
-                Prefetch(
-                    "actor_links",
-                    queryset=ActivityActor.objects.select_related("actor").order_by("position"),
-                )
-            )
-        )
+        # with_related() is the one place that says what a row needs; actions such as the
+        # overview download use this queryset as it is (a second prefetch of the same lookup
+        # would be an error).
+        return super().get_queryset(request).editable_by(request.user).with_related()
 
     def _may_edit(self, request, activity) -> bool:
         # Asked several times per page (form, inlines, buttons): answered once per request.
@@ -535,7 +527,7 @@ class ActivityAdmin(ImportExportMixin, SimpleHistoryAdmin):
             filters=[("Selectie", f"{queryset.count()} activiteit(en) gekozen in het beheer")],
         )
         resource = ActivityResource(base_url=request.build_absolute_uri("/"))
-        return exports.activities_workbook(queryset.with_related(), resource, metadata)
+        return exports.activities_workbook(queryset, resource, metadata)
 
     # The spreadsheet update round ------------------------------------------------------
 
