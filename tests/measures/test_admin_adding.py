@@ -1,5 +1,6 @@
 """A coordinator adds an activity through the add form exactly as the page renders it."""
 
+from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from measures.models import Activity
@@ -41,6 +42,7 @@ def test_a_coordinator_adds_an_activity_with_actors_and_the_public_sees_it(
     assert text.index("(SZW)") < text.index("(OCW)")
     latest = created.history.get()
     assert latest.history_user == coordinator
+    assert LogEntry.objects.filter(object_id=str(created.pk)).exists()
     assert sorted(link.actor.code for link in latest.actors.all()) == ["OCW", "SZW"]
 
 

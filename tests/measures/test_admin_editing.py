@@ -12,7 +12,6 @@ from tests.measures.editors import (
     CHANGELIST_URL,
     change_form_data,
     change_url,
-    make_coordinator,
     make_staff_member,
     page_text,
     rendered_form,
@@ -274,36 +273,6 @@ def test_another_ministrys_history_is_closed(client, activity, szw):
 
     assert listing.status_code == 403
     assert one_version.status_code == 403
-
-
-def test_a_coordinator_creates_an_activity_at_version_one(client, action_line, status, ocw):
-    coordinator = make_coordinator()
-    client.force_login(coordinator)
-    data = {
-        "action_line": action_line.pk,
-        "position": 9,
-        "title": "Nieuwe maatregel",
-        "slug": "nieuwe-maatregel",
-        "status": status.pk,
-        "version": 1,
-        "timeframe_label": "Vanaf 2025",
-        "explanation": "Nieuw.",
-        "is_public": "on",
-        "actor_links-TOTAL_FORMS": 1,
-        "actor_links-INITIAL_FORMS": 0,
-        "actor_links-0-actor": ocw.pk,
-        "actor_links-0-position": 0,
-        "footnotes-TOTAL_FORMS": 0,
-        "footnotes-INITIAL_FORMS": 0,
-    }
-
-    response = client.post(reverse("admin:measures_activity_add"), data)
-
-    assert response.status_code == 302
-    created = Activity.objects.get(slug="nieuwe-maatregel")
-    assert (created.version, created.updated_by, created.start_year) == (1, coordinator, 2025)
-    assert created.history.get().history_user == coordinator
-    assert LogEntry.objects.filter(object_id=str(created.pk)).exists()
 
 
 def test_an_actor_added_in_the_admin_is_in_that_edits_history(
