@@ -13,11 +13,9 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.timezone import localdate
 from import_export.admin import ImportExportMixin
@@ -34,6 +32,12 @@ CONFLICT_MESSAGE = (
     "veranderd:"
 )
 CONFLICT_ADVICE = "Controleer het formulier en sla opnieuw op."
+CONFLICT_MESSAGE_UNKNOWN_BASE = (
+    "Iemand anders heeft deze activiteit opgeslagen nadat u hem opende. Er is niets "
+    "opgeslagen. Welke velden u veranderde, valt niet meer na te gaan; daarom toont het "
+    "formulier nu de opgeslagen gegevens."
+)
+CONFLICT_ADVICE_UNKNOWN_BASE = "Breng uw wijzigingen opnieuw aan in het formulier en sla dan op."
 
 
 def manages_all_activities(user) -> bool:
@@ -123,10 +127,13 @@ class FootnoteInline(admin.StackedInline):
     fields = [("number", "position"), "text", "url"]
 
 
-def _same(a, b) -> bool:
-    if isinstance(a, str) and isinstance(b, str):
-        return a.replace("\r\n", "\n").strip() == b.replace("\r\n", "\n").strip()
-    return a == b
+def _in_full(value) -> str:
+    """An editor's own value, shown whole: it is what they must re-enter."""
+    if value is None or value == "":
+        return "(leeg)"
+    if isinstance(value, bool):
+        return "ja" if value else "nee"
+    return str(value)
 
 
 class ActivityAdminForm(forms.ModelForm):
@@ -136,70 +143,74 @@ class ActivityAdminForm(forms.ModelForm):
     # The admin supplies the model and fields (from the fieldsets of each role).
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            # A new activity has nothing to lock against; it starts at version 1.
+            del self.fields["version"]
+
     def clean(self):
         cleaned_data = super().clean()
         current = self.instance
-        base_version = cleaned_data.get("version")
         if current.pk is None:
             return cleaned_data
+        base_version = cleaned_data.get("version")
         if base_version is None:
             raise ValidationError(
                 "Het formulier mist het versienummer. Open de activiteit opnieuw.", code="version"
             )
         if base_version != current.version:
-            revisions = services.revisions_since({current.pk: base_version}).get(current.pk, [])
-            taken, both = self._merge_newer_version(current, base_version)
-            lines = [CONFLICT_MESSAGE, *(revision.describe() for revision in revisions)]
-            if taken:
-                lines.append(f"Overgenomen in het formulier: {', '.join(taken)}.")
-            if both:
-                lines.append(
-                    f"U en de ander wijzigden allebei: {', '.join(both)}. Uw versie staat in het "
-                    "formulier."
-                )
-            raise ValidationError([*lines, CONFLICT_ADVICE], code="conflict")
+            edited = {
+                name: getattr(value, "pk", value)
+                for name, value in cleaned_data.items()
+                if name != "version"
+            }
+            merge = services.merge_edit(current, base_version, edited)
+            self._prepare_next_save(current.version, merge.taken)
+            raise ValidationError(self._conflict_lines(merge, cleaned_data), code="conflict")
         return cleaned_data
 
-    def _merge_newer_version(self, current, base_version) -> tuple[list[str], list[str]]:
-        """Prepare the form for the next save, which is based on the current version.
-
-        A field the editor left alone takes the other person's value, so saving again does not
-        quietly undo their work; a field the editor changed keeps the editor's value. Returns
-        the labels of the fields taken over, and of those both changed differently.
-        """
+    def _prepare_next_save(self, version: int, taken: dict) -> None:
+        """Base the shown form on the stored version, with the stored values taken over."""
         data = self.data.copy()
-        data[self.add_prefix("version")] = current.version
+        data[self.add_prefix("version")] = version
+        for name, value in taken.items():
+            key = self.add_prefix(name)
+            if isinstance(self.fields[name], forms.BooleanField):
+                data.pop(key, None)
+                if value:
+                    data[key] = "on"
+            else:
+                data[key] = "" if value is None else value
         self.data = data
-        base = (
-            Activity.history.filter(id=current.pk, version=base_version)
-            .order_by("-history_date", "-history_id")
-            .first()
-        )
-        taken, both = [], []
-        if base is None:
-            return taken, both
-        for name, form_field in self.fields.items():
-            if name == "version" or name not in self.cleaned_data:
-                continue
-            model_field = Activity._meta.get_field(name)
-            started_from = getattr(base, model_field.attname)
-            theirs = getattr(current, model_field.attname)
-            mine = getattr(self.cleaned_data[name], "pk", self.cleaned_data[name])
-            label = capfirst(model_field.verbose_name)
-            if _same(theirs, started_from):
-                continue
-            if _same(mine, started_from):
-                key = self.add_prefix(name)
-                if isinstance(form_field, forms.BooleanField):
-                    data.pop(key, None)
-                    if theirs:
-                        data[key] = "on"
-                else:
-                    data[key] = theirs
-                taken.append(label)
-            elif not _same(mine, theirs):
-                both.append(label)
-        return taken, both
+
+    def _label(self, name: str) -> str:
+        return capfirst(Activity._meta.get_field(name).verbose_name)
+
+    def _conflict_lines(self, merge: services.Merge, cleaned_data) -> list[str]:
+        if not merge.base_known:
+            # No record of the version this form started from: which fields the editor changed
+            # cannot be told, so nothing of theirs is saved over someone else's work.
+            lines = [
+                CONFLICT_MESSAGE_UNKNOWN_BASE,
+                *(revision.describe() for revision in merge.revisions),
+            ]
+            if merge.taken:
+                entered = "; ".join(
+                    f"{self._label(name)}: ‘{_in_full(cleaned_data[name])}’" for name in merge.taken
+                )
+                lines.append(f"Wat u had ingevuld: {entered}.")
+            return [*lines, CONFLICT_ADVICE_UNKNOWN_BASE]
+        lines = [CONFLICT_MESSAGE, *(revision.describe() for revision in merge.revisions)]
+        if merge.taken:
+            taken = ", ".join(self._label(name) for name in merge.taken)
+            lines.append(f"Overgenomen in het formulier: {taken}.")
+        if merge.both:
+            both = ", ".join(self._label(name) for name in merge.both)
+            lines.append(
+                f"U en de ander wijzigden allebei: {both}. Uw versie staat in het formulier."
+            )
+        return [*lines, CONFLICT_ADVICE]
 
 
 class ChangeStatusForm(forms.Form):
@@ -334,17 +345,10 @@ class ActivityAdmin(ImportExportMixin, SimpleHistoryAdmin):
     # Who may see and change what -------------------------------------------------------
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .editable_by(request.user)
-            .prefetch_related(
-                Prefetch(
-                    "actor_links",
-                    queryset=ActivityActor.objects.select_related("actor").order_by("position"),
-                )
-            )
-        )
+        # with_related() is the one place that says what a row needs; actions such as the
+        # overview download use this queryset as it is (a second prefetch of the same lookup
+        # would be an error).
+        return super().get_queryset(request).editable_by(request.user).with_related()
 
     def _may_edit(self, request, activity) -> bool:
         # Asked several times per page (form, inlines, buttons): answered once per request.
@@ -382,9 +386,18 @@ class ActivityAdmin(ImportExportMixin, SimpleHistoryAdmin):
         return Activity.objects.filter(**{field.name: value}).exists()
 
     def get_fieldsets(self, request, obj=None):
-        if manages_all_activities(request.user):
-            return super().get_fieldsets(request, obj)
-        return self.staff_fieldsets
+        fieldsets = (
+            super().get_fieldsets(request, obj)
+            if manages_all_activities(request.user)
+            else self.staff_fieldsets
+        )
+        if obj is None:
+            # The add form has no version field (see ActivityAdminForm).
+            fieldsets = [
+                (name, {**options, "fields": [f for f in options["fields"] if f != "version"]})
+                for name, options in fieldsets
+            ]
+        return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -440,11 +453,8 @@ class ActivityAdmin(ImportExportMixin, SimpleHistoryAdmin):
             services.save_activity(
                 obj, user=request.user, base_version=form.cleaned_data["version"]
             )
-            return
-        obj.apply_timeframe_label()
-        obj.updated_at = timezone.now()
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
+        else:
+            services.create_activity(obj, user=request.user)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -517,7 +527,7 @@ class ActivityAdmin(ImportExportMixin, SimpleHistoryAdmin):
             filters=[("Selectie", f"{queryset.count()} activiteit(en) gekozen in het beheer")],
         )
         resource = ActivityResource(base_url=request.build_absolute_uri("/"))
-        return exports.activities_workbook(queryset.with_related(), resource, metadata)
+        return exports.activities_workbook(queryset, resource, metadata)
 
     # The spreadsheet update round ------------------------------------------------------
 

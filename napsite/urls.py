@@ -29,6 +29,11 @@ urlpatterns = [
     path("", include("measures.urls")),
     path("", include(pages)),
     path("rapportages/", include("reporting.urls")),
+    # Ahead of the admin's own "view on site" route, which checks no permissions.
+    path(
+        "admin/r/<int:content_type_id>/<path:object_id>/",
+        admin.site.admin_view(views.admin_view_on_site),
+    ),
     path("admin/", admin.site.urls),
     # Normally answered by napsite.middleware.HealthCheckMiddleware before the host check;
     # the route gives the endpoint its name.

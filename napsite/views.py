@@ -4,10 +4,13 @@ import logging
 
 from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import RequestDataTooBig
+from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.views import shortcut
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
 logger = logging.getLogger(__name__)
@@ -72,3 +75,22 @@ def login_locked_out(
         "cooloff_minutes": minutes,
     }
     return render(request, "napsite/login_locked_out.html", context, status=429)
+
+
+def admin_view_on_site(request: HttpRequest, content_type_id: int, object_id: str) -> HttpResponse:
+    """The admin's "view on site" link, only to objects the admin lets this user view.
+
+    Django's own shortcut checks no permissions: any staff user could learn the address (the
+    slug) of any object, such as another ministry's hidden activity. Here the object's admin
+    decides, exactly as for its change page.
+    """
+    model = get_object_or_404(ContentType, pk=content_type_id).model_class()
+    if model is None or not admin.site.is_registered(model):
+        raise Http404
+    model_admin = admin.site.get_model_admin(model)
+    obj = model_admin.get_object(request, unquote(object_id))
+    if obj is None:
+        raise Http404
+    if not model_admin.has_view_or_change_permission(request, obj):
+        raise PermissionDenied
+    return shortcut(request, content_type_id, object_id)

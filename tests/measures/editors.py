@@ -2,9 +2,11 @@
 make: the change form, the update template and its import. Plain functions, like factories."""
 
 import csv
+import dataclasses
 import importlib
 import io
 import itertools
+from html.parser import HTMLParser
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -161,3 +163,110 @@ def import_file(client, content: bytes, name: str = "bijwerkronde.xlsx"):
 
 def page_text(response) -> str:
     return response.content.decode()
+
+
+class _FormParser(HTMLParser):
+    """Collects what a browser would submit from one form: its successful controls."""
+
+    def __init__(self, form_id: str):
+        super().__init__()
+        self.form_id = form_id
+        self.in_form = False
+        self.fields: list[tuple[str, str]] = []
+        self.options: dict[str, list[tuple[str, str]]] = {}
+        self._select: str | None = None
+        self._selected = False
+        self._option: tuple[str, bool] | None = None
+        self._option_text = ""
+        self._textarea: str | None = None
+        self._textarea_text = ""
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("id") == self.form_id:
+            self.in_form = True
+        if not self.in_form or "disabled" in attrs:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name:
+            kind = attrs.get("type", "text")
+            if kind in ("submit", "button", "image", "reset", "file"):
+                return
+            if kind in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            self.fields.append((name, attrs.get("value", "on" if kind == "checkbox" else "")))
+        elif tag == "select" and name:
+            self._select = name
+            self.options[name] = []
+        elif tag == "option" and self._select:
+            self._option = (attrs.get("value"), "selected" in attrs)
+            self._option_text = ""
+        elif tag == "textarea" and name:
+            self._textarea, self._textarea_text = name, ""
+
+    def handle_data(self, data):
+        if self._option is not None:
+            self._option_text += data
+        if self._textarea is not None:
+            self._textarea_text += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.in_form = False
+        elif tag == "option" and self._option is not None:
+            value, selected = self._option
+            text = self._option_text.strip()
+            self.options[self._select].append((text if value is None else value, text))
+            if selected:
+                self._selected = True
+                self.fields.append((self._select, text if value is None else value))
+            self._option = None
+        elif tag == "select" and self._select:
+            # A single select with nothing selected submits its first option.
+            if not self._selected and self.options[self._select]:
+                self.fields.append((self._select, self.options[self._select][0][0]))
+            self._select, self._selected = None, False
+        elif tag == "textarea" and self._textarea is not None:
+            # The parser has already unescaped the text; one leading newline is not content.
+            text = self._textarea_text
+            self.fields.append((self._textarea, text[1:] if text.startswith("\n") else text))
+            self._textarea = None
+
+
+@dataclasses.dataclass
+class RenderedForm:
+    """A form as the page rendered it: what submitting it unchanged would post, and the
+    options each select offers (value, label)."""
+
+    data: dict[str, str]
+    options: dict[str, list[tuple[str, str]]]
+    empty_rows: dict[str, str]  # the inlines' "__prefix__" templates, with their defaults
+
+    def option_value(self, name: str, label: str) -> str:
+        return next(value for value, text in self.options[name] if text == label)
+
+    def selected_label(self, name: str) -> str:
+        return next(text for value, text in self.options[name] if value == self.data[name])
+
+
+def rendered_form(response, form_id: str) -> RenderedForm:
+    """Parse the form with this id from the page, as a browser would submit it."""
+    parser = _FormParser(form_id)
+    parser.feed(page_text(response))
+    assert parser.fields, f"no form #{form_id} on the page"
+    data = {name: value for name, value in parser.fields if "__prefix__" not in name}
+    data.pop("csrfmiddlewaretoken", None)
+    empty_rows = {name: value for name, value in parser.fields if "__prefix__" in name}
+    return RenderedForm(data, parser.options, empty_rows)
+
+
+def add_inline_row(form: RenderedForm, prefix: str, **values) -> None:
+    """What the admin's "add another" link does: one more row, counted in TOTAL_FORMS."""
+    index = int(form.data[f"{prefix}-TOTAL_FORMS"])
+    form.data[f"{prefix}-TOTAL_FORMS"] = str(index + 1)
+    template = f"{prefix}-__prefix__-"
+    for name, value in form.empty_rows.items():
+        if name.startswith(template):
+            form.data[f"{prefix}-{index}-{name.removeprefix(template)}"] = value
+    for name, value in values.items():
+        form.data[f"{prefix}-{index}-{name}"] = str(value)

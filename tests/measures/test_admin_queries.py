@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from measures.models import Activity
 from tests.factories import make_activity
 from tests.measures.editors import (
     CHANGELIST_URL,
@@ -41,6 +42,22 @@ def import_preview(client):
     return lambda: upload(client, content)
 
 
+def download_overview(client):
+    # "Select all N": the admin still posts the ticked box of the page's first row.
+    first = Activity.objects.order_by("pk").first()
+    response = client.post(
+        CHANGELIST_URL,
+        {
+            "action": "download_overview",
+            "select_across": "1",
+            "index": "0",
+            "_selected_action": first.pk,
+        },
+    )
+    b"".join(response.streaming_content)  # the rows are read while the file streams
+    return response
+
+
 # Each prepares, for a logged-in client, the request whose queries are counted.
 REQUESTS = {
     "changelist": lambda client: lambda: client.get(CHANGELIST_URL),
@@ -53,6 +70,7 @@ REQUESTS = {
     ),
     "export csv": lambda client: lambda: client.post(EXPORT_URL, {"format": CSV, "resource": "0"}),
     "import preview": import_preview,
+    "overview download": lambda client: lambda: download_overview(client),
 }
 
 

@@ -12,9 +12,9 @@ from django.urls import resolve
 from openpyxl import load_workbook
 
 from measures.models import Activity
-from measures.resources import ActivityResource
 from measures.selectors import filter_public_activities, reference_date
 from tests.factories import make_action_line, make_activity
+from tests.measures.editors import CHANGELIST_URL, make_coordinator, make_staff_member
 
 HEADERS = [
     "actielijn nummer",
@@ -311,12 +311,35 @@ def test_invalid_filters_get_a_clear_dutch_error_instead_of_a_file(client, activ
     assert "Content-Disposition" not in response
 
 
-def test_the_admin_export_path_gives_the_same_cells(activities):
-    dataset = ActivityResource().export(Activity.objects.published())
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        # The coordinator's selection includes the activity that is not public.
+        ("coordinator", ["Publiekscampagne", "Publieksmonitor", "Wettelijke verplichting "
+                         "gedragscode", "Nog geheim"]),
+        # A medewerker of OCW selected everything, but gets only OCW's activities.
+        ("medewerker", ["Publiekscampagne", "Publieksmonitor"]),
+    ],
+)  # fmt: skip
+def test_the_admins_overview_download_has_the_selected_rows_the_user_may_see(
+    client, activities, ocw, role, expected
+):
+    client.force_login(make_coordinator() if role == "coordinator" else make_staff_member(ocw))
+    selected = [activity.pk for activity in activities.values()]
 
-    assert dataset.headers == HEADERS
-    assert [row[2] for row in dataset] == expected_titles("")
-    assert dataset[0][7] == "OCW; SZW"
+    response = client.post(
+        CHANGELIST_URL, {"action": "download_overview", "_selected_action": selected}
+    )
+
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)
+    rows = xlsx_rows(body)
+    assert rows[0] == HEADERS
+    assert [row[2] for row in rows[1:]] == expected
+    campaign = dict(zip(HEADERS, rows[1], strict=True))
+    assert (campaign["wie (codes)"], campaign["wanneer"]) == ("OCW; SZW", "Q1 en Q3 2024")
+    about = dict(xlsx_rows(body, "Over dit bestand"))
+    assert about["Filter: Selectie"] == f"{len(expected)} activiteit(en) gekozen in het beheer"
 
 
 def make_many(count: int, action_line, status, actors) -> None:

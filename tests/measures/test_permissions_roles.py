@@ -5,10 +5,9 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from measures.models import ActorMembership
 from measures.roles import COORDINATOR, MINISTRY_STAFF, grant_permissions
 from tests.factories import make_activity
-from tests.measures.editors import make_coordinator, make_staff_member, page_text
+from tests.measures.editors import make_coordinator, make_staff_member, page_text, rendered_form
 
 
 def permissions_of(group_name):
@@ -108,15 +107,19 @@ def test_a_coordinator_links_a_staff_member_to_a_ministry(client, ocw, szw, acti
     )
 
 
-def test_an_actors_page_lists_who_works_for_it(client, ocw):
-    make_staff_member(ocw, first_name="Pieter", last_name="Jansen")
+def test_an_actors_page_lists_who_works_for_it(client, ocw, szw):
+    pieter = make_staff_member(ocw, first_name="Pieter", last_name="Jansen")
+    make_staff_member(szw, first_name="Sanne", last_name="de Boer")
     client.force_login(make_coordinator())
 
     page = client.get(reverse("admin:measures_actor_change", args=[ocw.pk]))
 
     assert page.status_code == 200
     assert "mogen de activiteiten van deze actor bijwerken" in page_text(page)
-    assert ActorMembership.objects.filter(actor=ocw).count() == 1
+    form = rendered_form(page, "actor_form")
+    rows = int(form.data["memberships-TOTAL_FORMS"])
+    listed = [form.selected_label(f"memberships-{i}-user") for i in range(rows)]
+    assert listed == [f"Pieter Jansen ({pieter.username})"]
 
 
 def test_coordinators_may_publish_reports_and_staff_may_not(db):

@@ -1,11 +1,15 @@
+import io
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.core.management import call_command
 
 from measures import services
-from measures.models import Activity
+from measures.models import Activity, ActorMembership
+from measures.roles import COORDINATOR, MINISTRY_STAFF
 from tests.factories import make_activity, make_actor
-from tests.measures.editors import make_coordinator, make_staff_member
+from tests.measures.editors import editor_role, make_coordinator, make_staff_member
 
 
 @pytest.fixture
@@ -123,6 +127,9 @@ def test_editable_by_follows_memberships_and_roles(action_line, status, ocw, szw
     everything = {of_ocw, of_szw, shared, of_nobody}
     inactive = make_coordinator(is_active=False)
     staff_without_group = get_user_model().objects.create_user("los", is_staff=True)
+    # Works for OCW, but holds no role: the membership alone grants nothing.
+    member_without_role = get_user_model().objects.create_user("lid", is_staff=True)
+    ActorMembership.objects.create(user=member_without_role, actor=ocw)
 
     def editable(user):
         return set(Activity.objects.editable_by(user))
@@ -135,4 +142,40 @@ def test_editable_by_follows_memberships_and_roles(action_line, status, ocw, szw
     assert editable(get_user_model().objects.create_superuser("root")) == everything
     assert editable(inactive) == set()
     assert editable(staff_without_group) == set()
+    assert editable(member_without_role) == set()
     assert editable(AnonymousUser()) == set()
+
+
+def assert_history_holds_the_stored_state(activities):
+    """Each activity's latest record is its current version with its actors in order, and
+    every footnote has a history: nothing the merge or a past peildatum reads is missing."""
+    with_actors = 0
+    for activity in activities:
+        latest = activity.history.latest()
+        assert latest.version == activity.version
+        assert latest.timeframe_label == activity.timeframe_label
+        recorded = [link.actor_id for link in latest.actors.order_by("position")]
+        assert recorded == [link.actor_id for link in activity.actor_links.order_by("position")]
+        with_actors += bool(recorded)
+        for footnote in activity.footnotes.all():
+            assert footnote.history.earliest().history_date <= latest.history_date
+    assert with_actors > len(activities) / 2
+
+
+def test_setup_local_leaves_history_of_what_loaddata_wrote(db, settings):
+    settings.DEBUG = True
+    editor_role(COORDINATOR), editor_role(MINISTRY_STAFF)
+
+    call_command("setup_local", stdout=io.StringIO())
+
+    activities = list(Activity.objects.all())
+    assert len(activities) > 80
+    assert_history_holds_the_stored_state(activities)
+
+
+def test_seed_synthetic_leaves_history_of_what_bulk_create_wrote(db, settings):
+    settings.DEBUG = True
+
+    call_command("seed_synthetic", activities=30, stdout=io.StringIO())
+
+    assert_history_holds_the_stored_state(list(Activity.objects.all()))

@@ -17,6 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from actionlines.models import ActionLine
+from measures import services
 from measures.models import Activity, ActivityActor, Actor, ActorKind, Footnote, Status
 from measures.page_cache import bump_data_version
 
@@ -253,16 +254,21 @@ class SyntheticData:
         Footnote.objects.bulk_create(footnotes)
 
     def _history(self, activities: list[Activity], statuses: list[Status]) -> None:
-        """A plausible dated status history: created with one status, maybe changed later."""
-        created, changed = [], []
+        """A plausible dated status history: created with one status, maybe changed later.
+
+        The last record of each is the activity as stored, so an edit of it can be merged.
+        """
+        earlier, changed, unchanged = [], [], []
         for activity in activities:
-            first = copy.copy(activity)
-            first._history_date = activity.created_at
             if self.rng.random() < 0.6:
+                first = copy.copy(activity)
+                first._history_date = activity.created_at
                 first.status_id = self.rng.choice(statuses).pk
-                current = copy.copy(activity)
-                current._history_date = activity.updated_at
-                changed.append(current)
-            created.append(first)
-        Activity.history.bulk_history_create(created, batch_size=BATCH_SIZE)
-        Activity.history.bulk_history_create(changed, batch_size=BATCH_SIZE, update=True)
+                earlier.append(first)
+                changed.append(activity)
+            else:
+                activity._history_date = activity.created_at
+                unchanged.append(activity)
+        Activity.history.bulk_history_create(earlier, batch_size=BATCH_SIZE)
+        services.record_history(changed, update=True)
+        services.record_history(unchanged)

@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from measures import services
 from measures.models import Activity, Actor, ActorKind, ActorMembership
 from measures.roles import COORDINATOR, MINISTRY_STAFF
 
@@ -43,9 +44,7 @@ class Command(BaseCommand):
     def _record_initial_history(self) -> None:
         """loaddata saves raw, so simple-history records nothing: start each story at its date."""
         unrecorded = list(Activity.objects.exclude(pk__in=Activity.history.values("id")))
-        for activity in unrecorded:
-            activity._history_date = activity.updated_at
-        Activity.history.bulk_history_create(unrecorded, default_change_reason="Rapportage")
+        services.record_history(unrecorded, reason="Rapportage")
 
     def _create_admin(self) -> None:
         user_model = get_user_model()
