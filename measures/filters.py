@@ -48,11 +48,29 @@ class SortChoices:
     }
 
 
+class YearField(forms.IntegerField):
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as error:
+            # Django's message leaves out what was given; ours names it.
+            raise forms.ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value}
+            ) from error
+
+
 class YearFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
+    field_class = YearField
 
 
-class ActionLineChoiceField(django_filters.fields.ModelMultipleChoiceField):
+class ChoicesField(django_filters.fields.ModelMultipleChoiceField):
+    def clean(self, value):
+        # An empty value (`?status=`) chooses nothing, as an empty `jaar` or `q` does, rather
+        # than being an unknown choice named "".
+        return super().clean([given for given in value or [] if str(given).strip()])
+
+
+class ActionLineChoiceField(ChoicesField):
     # Action line numbers are small; a longer number would overflow the database's integer.
     max_number = 32767
 
@@ -70,7 +88,7 @@ class ActionLineChoiceField(django_filters.fields.ModelMultipleChoiceField):
         return f"{action_line.number}. {action_line.title}"
 
 
-class ActorChoiceField(django_filters.fields.ModelMultipleChoiceField):
+class ActorChoiceField(ChoicesField):
     def label_from_instance(self, actor: Actor) -> str:
         return actor.code if actor.name == actor.code else f"{actor.code} – {actor.name}"
 
@@ -81,6 +99,18 @@ class ActionLineFilter(django_filters.ModelMultipleChoiceFilter):
 
 class ActorFilter(django_filters.ModelMultipleChoiceFilter):
     field_class = ActorChoiceField
+
+
+class StatusFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = ChoicesField
+
+
+def unknown_choice(what: str, advice: str) -> dict[str, str]:
+    """An error that names the value not understood (shared addresses get edited by hand).
+
+    Pages show it after the field's label ("Status: „x” is geen bekende status. …").
+    """
+    return {"invalid_choice": f"„%(value)s” is {what}. {advice}"}
 
 
 @dataclass(frozen=True)
@@ -100,14 +130,16 @@ class ActivityFilterSet(django_filters.FilterSet):
         queryset=ActionLine.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         distinct=False,  # a foreign key: no duplicates to remove, and DISTINCT is not free
+        error_messages=unknown_choice("geen bekende actielijn", "Kies een actielijn uit de lijst."),
     )
-    status = django_filters.ModelMultipleChoiceFilter(
+    status = StatusFilter(
         label="Status",
         field_name="status__code",
         to_field_name="code",
         queryset=Status.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         distinct=False,
+        error_messages=unknown_choice("geen bekende status", "Kies een status uit de lijst."),
     )
     wie = ActorFilter(
         label="Wie",
@@ -116,6 +148,9 @@ class ActivityFilterSet(django_filters.FilterSet):
         method="filter_actors",
         widget=forms.CheckboxSelectMultiple,
         distinct=False,  # filter_actors uses Exists, which never duplicates
+        error_messages=unknown_choice(
+            "geen bekend ministerie of bekende organisatie", "Kies er een uit de lijst."
+        ),
     )
     jaar = YearFilter(
         label="Jaar",
@@ -123,18 +158,32 @@ class ActivityFilterSet(django_filters.FilterSet):
         min_value=MIN_YEAR,
         max_value=MAX_YEAR,
         help_text="Activiteiten die in dit jaar lopen, bijvoorbeeld 2025.",
+        error_messages={
+            "invalid": "„%(value)s” is geen jaartal. Vul een jaar in, bijvoorbeeld 2025.",
+            "min_value": "%(value)s ligt te ver terug. Kies %(limit_value)s of later.",
+            "max_value": "%(value)s ligt te ver vooruit. Kies %(limit_value)s of eerder.",
+        },
     )
     q = django_filters.CharFilter(
         label="Zoeken",
         method="filter_search",
         max_length=200,
         help_text="Zoekt in de titel en de toelichting.",
+        error_messages={
+            "max_length": (
+                "De zoektekst is te lang (%(show_value)s tekens). Gebruik er hoogstens "
+                "%(limit_value)s."
+            ),
+        },
     )
     sort = django_filters.ChoiceFilter(
         label="Sorteren op",
         choices=SortChoices.choices,
         method="filter_sort",
         empty_label=None,
+        error_messages=unknown_choice(
+            "geen manier van sorteren", "Kies een volgorde uit de lijst."
+        ),
     )
 
     class Meta:

@@ -30,6 +30,9 @@ def activity_list(request: HttpRequest) -> HttpResponse:
             "active_filters": filterset.active_filters(),
             **paginate(request, activities),
         },
+        # The page explains what is wrong; the status tells browsers and crawlers too, as the
+        # exports do with the same filters.
+        status=200 if filterset.is_valid() else 400,
     )
 
 

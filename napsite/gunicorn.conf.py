@@ -27,6 +27,10 @@ keepalive = env_int("GUNICORN_KEEPALIVE", 5, minimum=0)
 max_requests = env_int("GUNICORN_MAX_REQUESTS", 2000, minimum=0)
 max_requests_jitter = max_requests // 10
 
+# The longest request line gunicorn accepts (its maximum). Its default of 4094 answered a long
+# shared filter address with a raw English error before the app could explain it in Dutch.
+limit_request_line = 8190
+
 # Only these addresses may tell gunicorn the original scheme (X-Forwarded-Proto); set it to
 # the proxy's address. Django itself trusts the header only with DJANGO_PROXY_COUNT > 0.
 forwarded_allow_ips = ",".join(env_list("GUNICORN_FORWARDED_ALLOW_IPS", ["127.0.0.1", "::1"]))

@@ -10,6 +10,7 @@ admin.site.site_title = "NAP Voortgangsmonitor"
 admin.site.index_title = "Beheer"
 
 handler400 = views.bad_request
+handler403 = views.permission_denied
 
 # Pages of fixed text. (Their "peildatum" still comes from the data, hence the cache.)
 pages = (

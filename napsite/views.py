@@ -1,4 +1,5 @@
-"""Site-wide endpoints and error pages: health check, rejected requests, login lockout."""
+"""Site-wide endpoints and error pages: health check, rejected and refused requests, login
+lockout."""
 
 import logging
 
@@ -61,6 +62,16 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
         },
         status=400,
     )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: Django's own page is English and its inline styles break our CSP."""
+    return render(request, "403.html", {"csrf_failure": True}, status=403)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler403: the Dutch page, built on the same standalone error base as the others."""
+    return render(request, "403.html", status=403)
 
 
 def login_locked_out(

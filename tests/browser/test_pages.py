@@ -6,18 +6,29 @@ from django.template.loader import render_to_string
 
 from tests.public_site import make_public_site
 
+# Each page type: its address, the status it must answer and its h1, so that axe judges the
+# page it is meant to (a 404 or an error page passing axe proves nothing about the others).
 PAGE_TYPES = {
-    "overview": "/",
-    "action line": "/actielijnen/1/",
-    "activity list": "/activiteiten/",
-    "filtered list with chips": "/activiteiten/?status=loopt&wie=OCW&q=maatregel&jaar=2024",
-    "list with errors": "/activiteiten/?jaar=abc&status=nope",
-    "empty list": "/activiteiten/?q=onvindbaar",
-    "activity": "/activiteiten/{slug}/",
-    "statuses": "/statussen/",
-    "accessibility statement": "/toegankelijkheid/",
-    "not found": "/bestaat-niet/",
+    "overview": ("/", 200, "Voortgang van het Nationaal Actieprogramma"),
+    "action line": (
+        "/actielijnen/1/",
+        200,
+        "Actielijn 1 Er zijn gedeelde maatschappelijke waarden en normen",
+    ),
+    "activity list": ("/activiteiten/", 200, "Activiteiten"),
+    "filtered list with chips": (
+        "/activiteiten/?status=loopt&wie=OCW&q=maatregel&jaar=2024",
+        200,
+        "Activiteiten",
+    ),
+    "list with errors": ("/activiteiten/?jaar=abc&status=nope", 400, "Activiteiten"),
+    "empty list": ("/activiteiten/?q=onvindbaar", 200, "Activiteiten"),
+    "activity": ("/activiteiten/{slug}/", 200, "{title}"),
+    "statuses": ("/statussen/", 200, "Wat betekenen de statussen?"),
+    "accessibility statement": ("/toegankelijkheid/", 200, "Toegankelijkheid"),
+    "not found": ("/bestaat-niet/", 404, "Pagina niet gevonden"),
 }
+PATHS = {name: path for name, (path, _status, _heading) in PAGE_TYPES.items()}
 
 
 @pytest.fixture(autouse=True)
@@ -42,15 +53,43 @@ def url_for(live_server, site, path: str) -> str:
     return live_server.url + path.format(slug=site.activities[0].slug)
 
 
-@pytest.mark.parametrize("path", PAGE_TYPES.values(), ids=PAGE_TYPES.keys())
-def test_every_page_type_passes_axe(live_server, page, assert_accessible, site, path):
+@pytest.mark.parametrize(("path", "status", "heading"), PAGE_TYPES.values(), ids=PAGE_TYPES.keys())
+def test_every_page_type_passes_axe(
+    live_server, page, assert_accessible, site, path, status, heading
+):
     response = page.goto(url_for(live_server, site, path))
 
-    assert response.status in (200, 404)
+    assert response.status == status
+    assert page.locator("h1").count() == 1
+    shown = " ".join(page.locator("h1").inner_text().split())
+    assert shown == heading.format(title=site.activities[0].title)
     # The stylesheet really loaded, so that axe judges the colours people see.
     header_colour = page.eval_on_selector(".main-nav", "el => getComputedStyle(el).backgroundColor")
     assert header_colour == "rgb(1, 104, 155)"
-    assert page.locator("h1").count() == 1
+    assert_accessible(page)
+
+
+def test_a_refused_form_gets_the_styled_dutch_403_page(live_server, page, assert_accessible, db):
+    page.goto(live_server.url + "/toegankelijkheid/")
+
+    # A form whose CSRF token is missing, as after a stale or forged post.
+    with page.expect_navigation() as navigation:
+        page.evaluate(
+            """() => {
+                const form = document.createElement("form");
+                form.method = "post";
+                form.action = "/admin/login/";
+                document.body.append(form);
+                form.submit();
+            }"""
+        )
+
+    assert navigation.value.status == 403
+    assert page.locator("html").get_attribute("lang") == "nl"
+    assert page.locator("h1").inner_text() == "Formulier niet verstuurd"
+    # The Content-Security-Policy let the site's stylesheet in (Django's own page is blocked).
+    colour = page.eval_on_selector(".site-header", "el => getComputedStyle(el).backgroundColor")
+    assert colour == "rgb(255, 255, 255)"  # unstyled, it would be transparent
     assert_accessible(page)
 
 
@@ -67,7 +106,7 @@ def test_the_server_error_page_passes_axe(live_server, page, assert_accessible):
     assert_accessible(page)
 
 
-@pytest.mark.parametrize("path", PAGE_TYPES.values(), ids=PAGE_TYPES.keys())
+@pytest.mark.parametrize("path", PATHS.values(), ids=PATHS.keys())
 def test_every_page_type_fits_a_320_pixel_screen(live_server, browser, site, path):
     context = browser.new_context(viewport={"width": 320, "height": 640}, locale="nl-NL")
     small = context.new_page()

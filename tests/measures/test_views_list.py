@@ -158,41 +158,150 @@ def test_an_empty_result_says_so_and_offers_a_way_back(client, site):
     assert "Geen activiteiten gevonden met deze filters." in response.text
 
 
-def test_invalid_filters_explain_what_is_wrong_and_show_nothing(client, site):
+def test_invalid_filters_answer_400_with_dutch_errors_naming_each_value(client, site):
     site.add_activities(2)
 
-    response = client.get("/activiteiten/?jaar=abc&status=nope")
+    response = client.get(
+        "/activiteiten/?jaar=abc&status=nope&actielijn=9&wie=XYZ&sort=pk&q=" + "x" * 201
+    )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "De filters kloppen niet" in response.text
     assert titles(response) == []
-    assert '<a href="#id_jaar">Jaar: Voer een geheel getal in.</a>' in response.text
-    assert 'href="#id_status_0">Status: ' in response.text
+    summary = re.findall(r'<li><a href="(#[^"]+)">([^<]*)</a></li>', unescape(response.text))
+    assert summary == [
+        (
+            "#id_actielijn_0",
+            "Actielijn: „9” is geen bekende actielijn. Kies een actielijn uit de lijst.",
+        ),
+        ("#id_status_0", "Status: „nope” is geen bekende status. Kies een status uit de lijst."),
+        (
+            "#id_wie_0",
+            "Wie: „XYZ” is geen bekend ministerie of bekende organisatie. "
+            "Kies er een uit de lijst.",
+        ),
+        ("#id_jaar", "Jaar: „abc” is geen jaartal. Vul een jaar in, bijvoorbeeld 2025."),
+        ("#id_q", "Zoeken: De zoektekst is te lang (201 tekens). Gebruik er hoogstens 200."),
+        (
+            "#id_sort",
+            "Sorteren op: „pk” is geen manier van sorteren. Kies een volgorde uit de lijst.",
+        ),
+    ]
+    assert "geldige keuze" not in response.text
+    # The filter form is still there, with every choice, to put it right.
+    assert '<form id="filters"' in response.text
+    assert re.search(r'<input type="checkbox" name="status" value="loopt"', response.text)
+    assert 'name="jaar" id="id_jaar" value="abc"' in response.text
     assert 'aria-invalid="true"' in response.text
     assert "<title>Fout in de filters – Activiteiten" in response.text
 
 
-NASTY_QUERIES = [
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("jaar=1999", "Jaar: 1999 ligt te ver terug. Kies 2000 of later."),
+        ("jaar=2101", "Jaar: 2101 ligt te ver vooruit. Kies 2100 of eerder."),
+        (
+            "actielijn=x",
+            "Actielijn: „x” is geen bekende actielijn. Kies een actielijn uit de lijst.",
+        ),
+    ],
+)
+def test_out_of_range_filters_say_what_is_allowed(client, site, query, message):
+    response = client.get(f"/activiteiten/?{query}")
+
+    assert response.status_code == 400
+    assert message in unescape(response.text)
+
+
+@pytest.fixture
+def distinct_activities(site):
+    """Activities that every filter tells apart: each filter below excludes at least one."""
+    ocw, szw, jenv = site.actors
+    line_1, line_2, _ = site.action_lines
+    make_activity(
+        action_line=line_1,
+        status=site.statuses["loopt"],
+        actors=(ocw,),
+        timeframe_label="2023-2024",
+        title="Voorlichtingscampagne",
+        explanation="Een campagne op scholen.",
+    )
+    make_activity(
+        action_line=line_2,
+        status=site.statuses["afgerond"],
+        actors=(szw,),
+        timeframe_label="2025-2026",
+        title="Wetsvoorstel",
+        explanation="Naar de Raad van State.",
+    )
+    make_activity(
+        action_line=line_1,
+        status=site.statuses["vertraagd"],
+        actors=(ocw, jenv),
+        timeframe_label="2026",
+        title="Monitor",
+        explanation="Een jaarlijkse meting.",
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", ["Voorlichtingscampagne", "Monitor", "Wetsvoorstel"]),
+        ("actielijn=2", ["Wetsvoorstel"]),
+        ("actielijn=1", ["Voorlichtingscampagne", "Monitor"]),
+        ("status=loopt", ["Voorlichtingscampagne"]),
+        ("status=loopt&status=vertraagd", ["Voorlichtingscampagne", "Monitor"]),
+        ("wie=JenV", ["Monitor"]),
+        ("wie=OCW", ["Voorlichtingscampagne", "Monitor"]),
+        ("jaar=2024", ["Voorlichtingscampagne"]),
+        ("jaar=2026", ["Monitor", "Wetsvoorstel"]),
+        ("q=raad van state", ["Wetsvoorstel"]),
+        ("q=campagne", ["Voorlichtingscampagne"]),
+        ("actielijn=1&jaar=2026", ["Monitor"]),
+        ("wie=OCW&status=vertraagd&jaar=2026&q=meting", ["Monitor"]),
+        # An empty value chooses nothing: the other filters still apply.
+        ("status=&jaar=2024", ["Voorlichtingscampagne"]),
+    ],
+)
+def test_the_list_page_shows_exactly_the_rows_each_filter_selects(
+    client, distinct_activities, query, expected
+):
+    response = client.get(f"/activiteiten/?{query}")
+
+    assert response.status_code == 200
+    assert titles(response) == expected
+    count = len(expected)
+    assert f">{count} activiteit{'' if count == 1 else 'en'}</h2>" in response.text
+
+
+# Malformed filters are refused with 400 and the error summary.
+INVALID_QUERIES = [
     "jaar=abc",
     "jaar=-1",
     "jaar=99999999999999999999999",
     "jaar=2024.5",
     "jaar=%00",
     "status=nope",
-    "status=",
     "actielijn=99999999999999999999999",
     "actielijn=-1",
     "actielijn=1e3",
     "wie=%27%20OR%201%3D1--",
+    "sort=pk",
+    "sort=-title",
+    "q=" + "x" * 5000,
+    "q=%00",
+    "q=" + "%C3%A9" * 300,
+]
+# Odd but harmless input: a normal page.
+ODD_QUERIES = [
+    "status=",
     "page=999999",
     "page=-5",
     "page=abc",
     "page=99999999999999999999999999",
     "page=1.5",
-    "sort=pk",
-    "sort=-title",
-    "q=" + "x" * 5000,
-    "q=%00",
     "q=%ff%fe%fd",
     "q=%E2%80%AE%E2%80%8B",
     "q=<script>alert(1)</script>",
@@ -206,18 +315,21 @@ NASTY_QUERIES = [
     "status=loopt&status=loopt",
     "actielijn[]=1",
     "%ff=%ff",
-    "q=" + "%C3%A9" * 300,
 ]
 
 
-@pytest.mark.parametrize("query", NASTY_QUERIES)
-def test_junk_parameters_give_a_friendly_page_never_an_error(client, site, query):
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [(query, 400) for query in INVALID_QUERIES] + [(query, 200) for query in ODD_QUERIES],
+)
+def test_junk_parameters_give_a_friendly_page_never_an_error(client, site, query, status):
     site.add_activities(3)
 
     response = client.get(f"/activiteiten/?{query}")
 
-    assert response.status_code == 200
+    assert response.status_code == status
     assert "<h1>Activiteiten</h1>" in response.text
+    assert ("De filters kloppen niet" in response.text) == (status == 400)
     assert "<script>alert" not in response.text
 
 

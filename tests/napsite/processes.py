@@ -1,11 +1,16 @@
-"""Run Django in a fresh process, with an environment the test controls completely."""
+"""Run Django (or gunicorn) in a fresh process, with an environment the test controls completely."""
 
+import contextlib
 import os
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 # Variables that configure the project: the child sees only the ones a test passes in.
 CONFIGURATION_PREFIXES = ("DJANGO_", "DATABASE_", "CACHE_", "NAP_", "GUNICORN_")
@@ -22,3 +27,44 @@ def run_python(*args: str, **env: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=60,
     )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn_serving(**env: str) -> Iterator[str]:
+    """gunicorn with the repository's configuration on a free local port; yields its address."""
+    port = free_port()
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(CONFIGURATION_PREFIXES)}
+    server = subprocess.Popen(  # noqa: S603 - the venv's gunicorn, arguments written here
+        [str(GUNICORN), "-c", "napsite/gunicorn.conf.py"],
+        cwd=PROJECT_DIR,
+        env={
+            **inherited,
+            "DJANGO_SETTINGS_MODULE": "napsite.settings",
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "GUNICORN_WORKERS": "1",
+            **env,
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn did not start: {server.stderr.read()}") from None
+                time.sleep(0.1)
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)

@@ -1,12 +1,10 @@
 """The gunicorn configuration in the repository reads its values from the environment."""
 
+import http.client
 import os
 import subprocess
-import sys
-from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-GUNICORN = Path(sys.executable).with_name("gunicorn")
+from tests.napsite.processes import GUNICORN, PROJECT_DIR, gunicorn_serving, run_python
 
 
 def print_config(**env: str) -> subprocess.CompletedProcess:
@@ -61,3 +59,35 @@ def test_a_malformed_value_stops_gunicorn_with_a_clear_message():
 
     assert result.returncode != 0
     assert "GUNICORN_WORKERS='veel' is not a whole number" in result.stderr
+
+
+def test_long_addresses_reach_the_app_instead_of_gunicorns_own_error():
+    config = settings_of(print_config())
+
+    assert config["limit_request_line"] == "8190"  # gunicorn's maximum
+
+
+def test_a_five_thousand_character_query_gets_the_apps_dutch_answer(tmp_path):
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DJANGO_SECRET_KEY": "test-only-" + "x" * 50,
+        "DJANGO_MANIFEST_STATIC": "0",  # no collectstatic here
+        "DJANGO_SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback
+        "NAP_SHARED_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    migrated = run_python("manage.py", "migrate", "--no-input", **env)
+    assert migrated.returncode == 0, migrated.stderr
+    query = "q=" + "x" * 4998
+
+    with gunicorn_serving(**env) as address:
+        connection = http.client.HTTPConnection(address, timeout=30)
+        connection.request("GET", f"/activiteiten/?{query}", headers={"Host": "localhost"})
+        response = connection.getresponse()
+        html = response.read().decode()
+        connection.close()
+
+    # The list page itself refuses the over-long search, in Dutch, keeping its filter form.
+    assert response.status == 400
+    assert '<html lang="nl">' in html
+    assert "De filters kloppen niet" in html
+    assert "Zoeken: " in html
