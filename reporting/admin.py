@@ -20,8 +20,9 @@ class ProgressReportAdmin(admin.ModelAdmin):
         "state",
         "published_at",
         "published_by",
+        "compared_with",
     ]
-    readonly_fields = ["state", "published_at", "published_by"]
+    readonly_fields = ["state", "published_at", "published_by", "compared_with"]
     actions = ["publish"]
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):

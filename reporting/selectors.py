@@ -332,12 +332,15 @@ class ReportChanges:
 
 
 def report_changes(contents: ReportContents) -> ReportChanges:
-    """Compare a report with the previous published one, activity by activity.
+    """Compare a report with its baseline (the previous published one), activity by activity.
+
+    Both sides of a published report are frozen (its own snapshot and the protected baseline's),
+    so its changes never change.
 
     Activities are matched on their identity, so a renamed activity is the same activity.
     An explanation counts as rewritten when its words differ (not merely its line breaks).
     """
-    previous = contents.report.previous_published()
+    previous = contents.report.baseline()
     if previous is None:
         return ReportChanges(None, [])
     before = report_contents(previous)
