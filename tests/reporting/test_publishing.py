@@ -11,7 +11,7 @@ from measures.models import Activity, ActivityActor, Footnote
 from reporting.models import ProgressReport, ReportEntry
 from reporting.selectors import Source, report_contents
 from reporting.services import publish_report
-from tests.factories import make_activity
+from tests.factories import make_activity, make_actor
 from tests.measures.editors import make_coordinator
 
 
@@ -128,6 +128,61 @@ def test_a_draft_for_an_earlier_peildatum_reads_the_history(nap, statuses):
     ]
     publish_report(report)
     assert annex(report)[0][2] == "Loopt"
+
+
+def test_a_draft_for_an_earlier_peildatum_shows_who_and_what_was_public_then(nap, statuses):
+    # As the admin does when an activity is added: its first record holds its actors.
+    for activity in nap.values():
+        activity.record_actors_in_history()
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=40)
+    campaign = nap["campaign"]
+    campaign.actor_links.exclude(actor__code="OCW").delete()
+    campaign.actor_links.create(actor=make_actor("VWS"), position=1)
+    campaign._history_date = later
+    campaign.save()
+    campaign.record_actors_in_history()
+    nap["monitor"].is_public = False
+    nap["monitor"]._history_date = later
+    nap["monitor"].save()
+    hidden_then = nap["hidden"]
+    hidden_then.is_public = True
+    hidden_then._history_date = later
+    hidden_then.save()
+    report = ProgressReport.objects.create(
+        title="Tussenstand",
+        slug="tussenstand",
+        reference_date=later.date() - datetime.timedelta(days=10),
+    )
+    as_of_peildatum = [
+        ("Publiekscampagne", ["OCW", "SZW", "JenV"]),
+        ("Publieksmonitor", ["OCW"]),
+        ("Act4Respect", ["JenV"]),
+    ]
+
+    contents = report_contents(report)
+
+    assert [(entry.title, entry.actor_codes) for entry in contents.entries] == as_of_peildatum
+    publish_report(report)
+    assert [(row[1], row[4]) for row in annex(report)] == as_of_peildatum
+
+
+def test_an_actor_deleted_after_the_peildatum_is_left_out(nap, statuses):
+    campaign = nap["campaign"]
+    campaign.record_actors_in_history()
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=40)
+    szw = campaign.actors.get(code="SZW")
+    campaign.actor_links.filter(actor=szw).delete()
+    campaign._history_date = later
+    campaign.save()
+    campaign.record_actors_in_history()
+    szw.delete()
+    report = ProgressReport.objects.create(
+        title="Tussenstand",
+        slug="tussenstand",
+        reference_date=later.date() - datetime.timedelta(days=10),
+    )
+
+    assert report_contents(report).entries[0].actor_codes == ["OCW", "JenV"]
 
 
 def forget_history() -> None:
