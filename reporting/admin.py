@@ -20,8 +20,9 @@ class ProgressReportAdmin(admin.ModelAdmin):
         "state",
         "published_at",
         "published_by",
+        "compared_with",
     ]
-    readonly_fields = ["state", "published_at", "published_by"]
+    readonly_fields = ["state", "published_at", "published_by", "compared_with"]
     actions = ["publish"]
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
@@ -34,7 +35,9 @@ class ProgressReportAdmin(admin.ModelAdmin):
         return {} if obj is not None and obj.is_published else self.prepopulated_fields
 
     def has_delete_permission(self, request: HttpRequest, obj=None):
-        if obj is not None and obj.is_published and not request.user.is_superuser:
+        # A published report is a record of what parliament received: nobody deletes it, not
+        # even a superuser. The bulk delete action asks this per object and refuses too.
+        if obj is not None and obj.is_published:
             return False
         return super().has_delete_permission(request, obj)
 

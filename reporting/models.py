@@ -64,6 +64,20 @@ class ProgressReport(models.Model):
         verbose_name="gepubliceerd door",
     )
 
+    # The report the changes annex compares with, fixed at publication: what changed since the
+    # previous report is part of what was published, so a report published later (for an
+    # earlier peildatum) must not become its baseline. Protected: deleting the baseline would
+    # rewrite this report's changes.
+    compared_with = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="vergeleken met",
+    )
+
     objects = ProgressReportManager()
 
     class Meta:
@@ -93,17 +107,19 @@ class ProgressReport(models.Model):
         return self.state == ReportState.PUBLISHED
 
     def previous_published(self) -> "ProgressReport | None":
-        """The published report this one is compared with: the latest before it."""
-        earlier = (
+        """The latest published report up to this one's peildatum: what a draft compares with
+        now, and what it will keep comparing with once published (``compared_with``)."""
+        return (
             ProgressReport.objects.published()
             .exclude(pk=self.pk)
             .filter(reference_date__lte=self.reference_date)
+            .order_by("-reference_date", "-published_at")
+            .first()
         )
-        if self.is_published:
-            earlier = earlier.filter(
-                Q(reference_date__lt=self.reference_date) | Q(published_at__lt=self.published_at)
-            )
-        return earlier.order_by("-reference_date", "-published_at").first()
+
+    def baseline(self) -> "ProgressReport | None":
+        """The report this one is compared with: fixed once published, the latest for a draft."""
+        return self.compared_with if self.is_published else self.previous_published()
 
 
 class ReportSection(models.Model):

@@ -11,6 +11,7 @@ from functools import cached_property
 
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from simple_history.models import to_historic
 
 from actionlines.models import ActionLine
 from measures.models import FOOTNOTE_MARKER, Activity, ActivityActor, Footnote, Status
@@ -146,15 +147,17 @@ def build_snapshot(report: ProgressReport) -> ReportContents:
     """The report's contents as unsaved snapshot rows: what publishing would freeze now.
 
     Live data, unless something changed after the peildatum: then the state at the end of the
-    peildatum is read from the history (django-simple-history). Actors are taken from the live
-    data in both cases: their order is kept on a through model whose history is not reliable.
+    peildatum is read from the history (django-simple-history): status, text, whether it was
+    public, and who was responsible.
     """
     cutoff = history_cutoff(report.reference_date)
     if changed_since(cutoff):
         activities, footnotes, missing = _activities_as_of(cutoff)
+        actors = _actors_as_of(activities)
         source = Source.HISTORY
     else:
         activities, footnotes = _live_activities()
+        actors = _actor_dicts(ActivityActor.objects.select_related("actor"))
         source = Source.LIVE
         missing = 0
 
@@ -171,9 +174,6 @@ def build_snapshot(report: ProgressReport) -> ReportContents:
         statuses.append(frozen)
         statuses_by_pk[status.pk] = frozen
     action_lines = {line.pk: line for line in ActionLine.objects.all()}
-    actors = defaultdict(list)
-    for link in ActivityActor.objects.select_related("actor").order_by("activity_id", "position"):
-        actors[link.activity_id].append({"code": link.actor.code, "name": link.actor.name})
 
     sections = {}
     for line in sorted(action_lines.values(), key=lambda line: line.number):
@@ -194,7 +194,7 @@ def build_snapshot(report: ProgressReport) -> ReportContents:
                 slug=activity.slug,
                 title=activity.title,
                 timeframe_label=activity.timeframe_label,
-                actors=actors[activity.pk],
+                actors=actors.get(activity.pk, []),
                 explanation=activity.explanation,
                 footnotes=footnotes.get(activity.pk, []),
                 deviates_from_plan=activity.deviates_from_plan,
@@ -210,6 +210,33 @@ def _footnote_dicts(footnotes) -> dict[int, list[dict]]:
             {"number": footnote.number, "text": footnote.text, "url": footnote.url}
         )
     return by_activity
+
+
+def _actor_dicts(links) -> dict[int, list[dict]]:
+    """Actor links (live or recorded in the history) as the snapshot keeps them, in order."""
+    by_activity = defaultdict(list)
+    for link in sorted(links, key=lambda link: (link.activity_id, link.position)):
+        by_activity[link.activity_id].append({"code": link.actor.code, "name": link.actor.name})
+    return by_activity
+
+
+def _actors_as_of(activities: list[Activity]) -> dict[int, list[dict]]:
+    """Who was responsible for each activity, as recorded with the state it was read from.
+
+    A record that holds no actors (history written before the actors were linked, as by a
+    fixture, or an activity read from the live data) tells nothing: those activities get their
+    live actors, the best that is known.
+    """
+    records = [record.history_id for record in map(to_historic, activities) if record is not None]
+    # An actor deleted since (possible once no activity links it) can no longer be named. The
+    # recorded link has no database constraint; this filter makes the join an inner one.
+    recorded_links = Activity.history.model.actors.model.objects.filter(
+        history_id__in=records, actor__isnull=False
+    ).select_related("actor")
+    actors = _actor_dicts(recorded_links)
+    unknown = {activity.pk for activity in activities} - set(actors)
+    live_links = ActivityActor.objects.filter(activity__in=unknown).select_related("actor")
+    return {**_actor_dicts(live_links), **actors}
 
 
 def _live_activities() -> tuple[list[Activity], dict[int, list[dict]]]:
@@ -332,12 +359,15 @@ class ReportChanges:
 
 
 def report_changes(contents: ReportContents) -> ReportChanges:
-    """Compare a report with the previous published one, activity by activity.
+    """Compare a report with its baseline (the previous published one), activity by activity.
+
+    Both sides of a published report are frozen (its own snapshot and the protected baseline's),
+    so its changes never change.
 
     Activities are matched on their identity, so a renamed activity is the same activity.
     An explanation counts as rewritten when its words differ (not merely its line breaks).
     """
-    previous = contents.report.previous_published()
+    previous = contents.report.baseline()
     if previous is None:
         return ReportChanges(None, [])
     before = report_contents(previous)

@@ -49,10 +49,11 @@ def publish_report(
     ReportStatus.objects.bulk_create(contents.statuses)
     ReportSection.objects.bulk_create(contents.sections)
     ReportEntry.objects.bulk_create(contents.entries, batch_size=500)
+    report.compared_with = report.previous_published()
     report.state = ReportState.PUBLISHED
     report.published_at = now or timezone.now()
     report.published_by = user if user is not None and user.is_authenticated else None
-    report.save(update_fields=["state", "published_at", "published_by"])
+    report.save(update_fields=["state", "published_at", "published_by", "compared_with"])
     return report
 
 

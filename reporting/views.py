@@ -15,7 +15,8 @@ logger = logging.getLogger(__name__)
 
 
 def _report(request: HttpRequest, slug: str) -> ProgressReport:
-    return get_object_or_404(ProgressReport.objects.visible_to(request.user), slug=slug)
+    reports = ProgressReport.objects.visible_to(request.user).select_related("compared_with")
+    return get_object_or_404(reports, slug=slug)
 
 
 def _context(report: ProgressReport) -> dict:

@@ -1,6 +1,9 @@
 import datetime
+import io
 
 import pytest
+from django.db.models import ProtectedError
+from openpyxl import load_workbook
 
 from reporting.models import ProgressReport
 from reporting.selectors import report_changes, report_contents
@@ -140,3 +143,40 @@ def test_the_changes_page_counts_every_kind_up_front(client, last_year, nap, sta
     assert "<strong>1</strong> toelichting herschreven<" in page
     assert "Actielijn 2: Wet- en regelgeving weerspiegelen de normen</caption>" in page
     assert '<del><span class="visually-hidden">[vervallen: </span>' in page
+
+
+def changes_annex(client, report: ProgressReport) -> tuple[str, list[tuple]]:
+    """What a reader gets of the changes: the page's content and the workbook's sheet."""
+    page = client.get(f"/rapportages/{report.slug}/wijzigingen/")
+    assert page.status_code == 200
+    content = page.text.split("<main", 1)[1].split("</main>", 1)[0]
+    workbook = client.get(f"/rapportages/{report.slug}.xlsx")
+    sheet = load_workbook(io.BytesIO(b"".join(workbook.streaming_content)))["Wijzigingen"]
+    return content, list(sheet.iter_rows(values_only=True))
+
+
+def test_a_published_reports_changes_stay_as_published(client, last_year, nap, statuses):
+    nap["act4respect"].status = statuses["afgerond"]
+    nap["act4respect"].save()
+    this_year = new_report("dit-jaar", 2)
+    publish_report(this_year)
+    page, sheet = changes_annex(client, this_year)
+    assert 'Vergeleken met <a href="/rapportages/vorig-jaar/">' in page
+    assert sheet[1][:5] == (
+        "Status gewijzigd",
+        "Actielijn 2",
+        "Act4Respect",
+        "Vertraagd",
+        "Afgerond",
+    )
+
+    # A report for a peildatum in between, published afterwards, with other data.
+    nap["monitor"].delete()
+    in_between = new_report("tussenstand", 1)
+    publish_report(in_between)
+
+    assert changes_annex(client, this_year) == (page, sheet)
+    # The report it was compared with is kept: deleting it would rewrite this one's changes.
+    with pytest.raises(ProtectedError):
+        last_year.delete()
+    assert changes_annex(client, this_year) == (page, sheet)

@@ -154,3 +154,21 @@ def test_without_weasyprint_the_pdf_link_explains_instead_of_failing(
     assert response.status_code == 503
     assert "PDF tijdelijk niet beschikbaar" in response.text
     assert f'href="/rapportages/{draft.slug}/"' in response.text
+
+
+def test_each_action_lines_footnotes_carry_their_report_numbers_in_the_pdf(client, nap, draft):
+    """WeasyPrint ignores <li value>: the numbers must be in the text of the PDF itself."""
+    act4respect = nap["act4respect"]
+    act4respect.explanation = "Het wetsvoorstel[^1] ligt bij de Raad van State[^2]."
+    act4respect.save()
+    act4respect.footnotes.create(number=1, position=1, text="Brief over het wetsvoorstel")
+    act4respect.footnotes.create(number=2, position=2, text="Advies van de Raad van State")
+    publish_report(draft)
+
+    pdf = pdf_of(client, draft)
+
+    [page] = [p for p in pdf.pages if "Brief over het wetsvoorstel" in p.extract_text()]
+    lines = [" ".join(line.split()) for line in page.extract_text().splitlines()]
+    # Action line 1 has footnotes 1-3, so action line 2's list continues at 4, not at 1.
+    assert "4. Brief over het wetsvoorstel" in lines
+    assert "5. Advies van de Raad van State" in lines

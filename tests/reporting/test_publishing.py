@@ -11,7 +11,8 @@ from measures.models import Activity, ActivityActor, Footnote
 from reporting.models import ProgressReport, ReportEntry
 from reporting.selectors import Source, report_contents
 from reporting.services import publish_report
-from tests.factories import make_activity
+from tests.factories import make_activity, make_actor
+from tests.measures.editors import make_coordinator
 
 
 def annex(report) -> list[tuple]:
@@ -127,6 +128,61 @@ def test_a_draft_for_an_earlier_peildatum_reads_the_history(nap, statuses):
     ]
     publish_report(report)
     assert annex(report)[0][2] == "Loopt"
+
+
+def test_a_draft_for_an_earlier_peildatum_shows_who_and_what_was_public_then(nap, statuses):
+    # As the admin does when an activity is added: its first record holds its actors.
+    for activity in nap.values():
+        activity.record_actors_in_history()
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=40)
+    campaign = nap["campaign"]
+    campaign.actor_links.exclude(actor__code="OCW").delete()
+    campaign.actor_links.create(actor=make_actor("VWS"), position=1)
+    campaign._history_date = later
+    campaign.save()
+    campaign.record_actors_in_history()
+    nap["monitor"].is_public = False
+    nap["monitor"]._history_date = later
+    nap["monitor"].save()
+    hidden_then = nap["hidden"]
+    hidden_then.is_public = True
+    hidden_then._history_date = later
+    hidden_then.save()
+    report = ProgressReport.objects.create(
+        title="Tussenstand",
+        slug="tussenstand",
+        reference_date=later.date() - datetime.timedelta(days=10),
+    )
+    as_of_peildatum = [
+        ("Publiekscampagne", ["OCW", "SZW", "JenV"]),
+        ("Publieksmonitor", ["OCW"]),
+        ("Act4Respect", ["JenV"]),
+    ]
+
+    contents = report_contents(report)
+
+    assert [(entry.title, entry.actor_codes) for entry in contents.entries] == as_of_peildatum
+    publish_report(report)
+    assert [(row[1], row[4]) for row in annex(report)] == as_of_peildatum
+
+
+def test_an_actor_deleted_after_the_peildatum_is_left_out(nap, statuses):
+    campaign = nap["campaign"]
+    campaign.record_actors_in_history()
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=40)
+    szw = campaign.actors.get(code="SZW")
+    campaign.actor_links.filter(actor=szw).delete()
+    campaign._history_date = later
+    campaign.save()
+    campaign.record_actors_in_history()
+    szw.delete()
+    report = ProgressReport.objects.create(
+        title="Tussenstand",
+        slug="tussenstand",
+        reference_date=later.date() - datetime.timedelta(days=10),
+    )
+
+    assert report_contents(report).entries[0].actor_codes == ["OCW", "JenV"]
 
 
 def forget_history() -> None:
@@ -250,6 +306,10 @@ def test_only_coordinators_see_the_publish_action(client, nap, draft, ministry_e
     assert not draft.is_published
 
 
+def draft_change_url(report) -> str:
+    return reverse("admin:reporting_progressreport_change", args=[report.pk])
+
+
 def test_a_published_report_is_read_only_in_the_admin(client, nap, draft, coordinator):
     publish_report(draft)
     client.force_login(coordinator)
@@ -262,15 +322,55 @@ def test_a_published_report_is_read_only_in_the_admin(client, nap, draft, coordi
     assert 'name="title"' not in client.get(url).text
 
 
-def test_deleting_a_published_report_removes_its_snapshot(admin_client, nap, draft):
+@pytest.fixture(params=["coordinator", "superuser"])
+def report_keeper(request, db):
+    """Everyone who may delete reports at all: a coordinator (the real role) and a superuser."""
+    if request.param == "superuser":
+        return User.objects.create_superuser("beheerder")
+    return make_coordinator()
+
+
+def test_nobody_deletes_a_published_report_in_the_admin(client, nap, draft, report_keeper):
     publish_report(draft)
+    client.force_login(report_keeper)
     url = reverse("admin:reporting_progressreport_delete", args=[draft.pk])
 
-    response = admin_client.post(url, {"post": "yes"})
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert "Verwijderen" not in client.get(draft_change_url(draft)).text
+    assert ProgressReport.objects.filter(pk=draft.pk).exists()
+    assert ReportEntry.objects.filter(report=draft).count() == 3
+
+
+def test_the_delete_action_deletes_no_published_report(client, nap, draft, report_keeper):
+    publish_report(draft)
+    other_draft = ProgressReport.objects.create(
+        title="Concept", slug="concept", reference_date=datetime.date.today()
+    )
+    client.force_login(report_keeper)
+    changelist = reverse("admin:reporting_progressreport_changelist")
+
+    client.post(
+        changelist,
+        {
+            "action": "delete_selected",
+            "_selected_action": [draft.pk, other_draft.pk],
+            "post": "yes",
+        },
+    )
+
+    assert set(ProgressReport.objects.values_list("slug", flat=True)) == {draft.slug, "concept"}
+    assert ReportEntry.objects.filter(report=draft).count() == 3
+
+
+def test_a_draft_can_still_be_deleted(client, draft, report_keeper):
+    client.force_login(report_keeper)
+    url = reverse("admin:reporting_progressreport_delete", args=[draft.pk])
+
+    response = client.post(url, {"post": "yes"})
 
     assert response.status_code == 302
     assert not ProgressReport.objects.exists()
-    assert not ReportEntry.objects.exists()
 
 
 def test_the_command_ships_the_2025_report_once(nap, capsys):
