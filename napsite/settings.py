@@ -181,6 +181,11 @@ CACHES = {
     ),
 }
 
+# The site's name, and its public address: documents made without a request (the report's PDF,
+# Word and Excel files, made by the worker) print links to it.
+NAP_SITE_NAME = "NAP Voortgangsmonitor"
+NAP_SITE_URL = os.environ.get("NAP_SITE_URL", "").strip() or "http://127.0.0.1:8000"
+
 # An activity not updated for this many days is flagged as stale to its editors.
 NAP_STALE_AFTER_DAYS = env_int("NAP_STALE_AFTER_DAYS", 180)
 

@@ -1,15 +1,15 @@
+import io
 import logging
 
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
 
-from measures.exports import workbook_response
+from measures.exports import XLSX_MIME_TYPE
 
+from .documents.xlsx import render_xlsx
 from .models import ProgressReport
 from .selectors import report_changes, report_contents
-from .workbooks import annex_tables, report_about
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +37,11 @@ def report_changes_page(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "reporting/report_changes.html", _context(_report(request, slug)))
 
 
-def _pdf(request: HttpRequest, report: ProgressReport) -> bytes:
-    from .pdf import html_to_pdf  # WeasyPrint and its native libraries load only when needed
+def _pdf(report: ProgressReport) -> bytes:
+    # WeasyPrint and its native libraries load only when a PDF is made.
+    from .documents.pdf import render_pdf
 
-    html = render_to_string("reporting/report_pdf.html", _context(report), request=request)
-    return html_to_pdf(html, base_url=request.build_absolute_uri("/"))
+    return render_pdf(report)
 
 
 def report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
@@ -53,10 +53,10 @@ def report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
             key = f"reporting:pdf:{report.pk}:{report.published_at.timestamp()}"
             pdf = cache.get(key)
             if pdf is None:
-                pdf = _pdf(request, report)
+                pdf = _pdf(report)
                 cache.set(key, pdf, timeout=None)
         else:
-            pdf = _pdf(request, report)
+            pdf = _pdf(report)
     except (ImportError, OSError):  # WeasyPrint without Pango/HarfBuzz on the server
         logger.exception("No PDF for %s; see README (PDF en systeempakketten)", report.slug)
         return render(request, "reporting/pdf_unavailable.html", {"report": report}, status=503)
@@ -67,9 +67,9 @@ def report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
 
 def report_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
     report = _report(request, slug)
-    context = _context(report)
-    return workbook_response(
-        annex_tables(context["contents"], context["changes"]),
-        report_about(report, request.build_absolute_uri(report.get_absolute_url())),
-        f"{report.slug}.xlsx",
+    return FileResponse(
+        io.BytesIO(render_xlsx(report)),
+        as_attachment=True,
+        filename=f"{report.slug}.xlsx",
+        content_type=XLSX_MIME_TYPE,
     )

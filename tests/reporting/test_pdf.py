@@ -117,7 +117,7 @@ def test_the_pdf_runs_the_same_number_of_queries_for_10_and_200_activities(clien
 
 
 def test_the_pdf_reads_stylesheets_from_disk():
-    from reporting.pdf import StaticFileFetcher
+    from reporting.documents.pdf import StaticFileFetcher
 
     response = StaticFileFetcher().fetch("http://testserver/static/css/report-print.css")
 
@@ -135,7 +135,7 @@ def test_the_pdf_reads_stylesheets_from_disk():
     ],
 )
 def test_the_pdf_fetches_nothing_else(url):
-    from reporting.pdf import StaticFileFetcher
+    from reporting.documents.pdf import StaticFileFetcher
 
     with pytest.raises(ValueError, match="Alleen lokale statische bestanden"):
         StaticFileFetcher().fetch(url)
@@ -147,7 +147,7 @@ def test_without_weasyprint_the_pdf_link_explains_instead_of_failing(
     publish_report(draft)
     # As if Pango were not installed: WeasyPrint cannot be imported, by a fresh import too.
     monkeypatch.setitem(sys.modules, "weasyprint", None)
-    monkeypatch.delitem(sys.modules, "reporting.pdf", raising=False)
+    monkeypatch.delitem(sys.modules, "reporting.documents.pdf", raising=False)
 
     response = client.get(f"/rapportages/{draft.slug}.pdf")
 

@@ -1,13 +1,16 @@
 """The report's annex as a workbook: the same rows, legend and changes as the printed report."""
 
+import io
+
 from django.utils import timezone
 
-from measures.exports import DATA_LICENCE, DATA_LICENCE_URL, SOURCE_NAME, Table
+from measures.exports import DATA_LICENCE, DATA_LICENCE_URL, SOURCE_NAME, Table, write_workbook
 from measures.resources import spreadsheet_cell
 
-from .models import ProgressReport
-from .selectors import ReportChanges, ReportContents
-from .templatetags.report_tags import dutch_list, plain_explanation
+from ..models import ProgressReport
+from ..selectors import ReportChanges, ReportContents
+from ..templatetags.report_tags import dutch_list, plain_explanation
+from . import contents_and_changes, site_url
 
 
 def _cells(values) -> list:
@@ -130,3 +133,14 @@ def report_about(report: ProgressReport, url: str) -> list[tuple[str, object]]:
         ("Status", state),
         ("Licentie", f"{DATA_LICENCE} ({DATA_LICENCE_URL})"),
     ]
+
+
+def render_xlsx(report: ProgressReport) -> bytes:
+    contents, changes = contents_and_changes(report)
+    output = io.BytesIO()
+    write_workbook(
+        output,
+        annex_tables(contents, changes),
+        report_about(report, site_url(report.get_absolute_url())),
+    )
+    return output.getvalue()

@@ -1,6 +1,6 @@
 """The report as PDF with WeasyPrint.
 
-Imported only by the PDF view: WeasyPrint is a heavy import and needs Debian's Pango and
+Imported only where a PDF is made: WeasyPrint is a heavy import and needs Debian's Pango and
 HarfBuzz libraries (libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0) and fonts.
 Stylesheets are read from disk: fetching them over HTTP from the same (possibly single-worker)
 server that is busy rendering this PDF would hang.
@@ -14,8 +14,12 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import SuspiciousFileOperation
+from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from ..models import ProgressReport
+from . import contents_and_changes, site_url
 
 
 def static_file(url: str) -> Path | None:
@@ -55,3 +59,17 @@ def html_to_pdf(html: str, base_url: str) -> bytes:
     document = HTML(string=html, base_url=base_url, url_fetcher=StaticFileFetcher())
     # Tagged PDF: headings, tables and reading order for screen readers.
     return document.write_pdf(pdf_tags=True)
+
+
+def render_pdf(report: ProgressReport) -> bytes:
+    contents, changes = contents_and_changes(report)
+    html = render_to_string(
+        "reporting/report_pdf.html",
+        {
+            "report": report,
+            "contents": contents,
+            "changes": changes,
+            "SITE_NAME": settings.NAP_SITE_NAME,
+        },
+    )
+    return html_to_pdf(html, base_url=site_url())
