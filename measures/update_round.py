@@ -36,7 +36,7 @@ from tablib import InvalidDimensions
 
 from . import services
 from .models import Activity, ActivityActor, Status
-from .spreadsheets import FORMULA_TRIGGERS, escape_formula
+from .spreadsheets import FORMULA_TRIGGERS, clean_cell
 from .timeframes import parse_timeframe
 
 KEY = "Sleutel"
@@ -144,7 +144,6 @@ class UpdateTemplateXLSX(base_formats.XLSX):
         from io import BytesIO
 
         from openpyxl import Workbook
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
         from openpyxl.styles import Alignment, Font, PatternFill
         from openpyxl.utils import get_column_letter
         from openpyxl.worksheet.datavalidation import DataValidation
@@ -154,10 +153,7 @@ class UpdateTemplateXLSX(base_formats.XLSX):
         sheet.title = TEMPLATE_SHEET
         sheet.append(dataset.headers)
         for row in dataset:
-            # Control characters cannot be stored in a workbook at all.
-            sheet.append(
-                [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row]
-            )
+            sheet.append(row)  # cleaned cell by cell in UpdateRoundResource.export_field
 
         shaded = PatternFill("solid", start_color=self.CONTEXT_FILL, end_color=self.CONTEXT_FILL)
         for index, header in enumerate(dataset.headers, start=1):
@@ -181,7 +177,7 @@ class UpdateTemplateXLSX(base_formats.XLSX):
         statuses.append(["Status", "Betekenis"])
         statuses["A1"].font = statuses["B1"].font = Font(bold=True)
         for status in Status.objects.order_by("position", "code"):
-            statuses.append([escape_formula(status.label), escape_formula(status.definition)])
+            statuses.append([clean_cell(status.label), clean_cell(status.definition)])
         statuses.column_dimensions["A"].width = 22
         statuses.column_dimensions["B"].width = 90
 
@@ -371,7 +367,7 @@ class UpdateRoundResource(resources.ModelResource):
         yield from queryset
 
     def export_field(self, field, instance, **kwargs):
-        return escape_formula(super().export_field(field, instance, **kwargs))
+        return clean_cell(super().export_field(field, instance, **kwargs))
 
     def dehydrate_key(self, activity):
         return activity.slug

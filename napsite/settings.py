@@ -193,7 +193,7 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # The library's own escaping strips "=" and turns numbers into text; the update template
-# escapes formula-like text itself (measures.spreadsheets.escape_formula).
+# cleans its cells itself (measures.spreadsheets.clean_cell).
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 # An update-round file is refused above this number of rows (its size limit, NAP_IMPORT_MAX_BYTES,
 # sits with the other upload limits below).
