@@ -53,6 +53,11 @@ REQUIRED_COLUMNS = [KEY, STATUS, TIMEFRAME, EXPLANATION, VERSION]
 # Shown for context only; what is typed here is never imported.
 CONTEXT_COLUMNS = [ACTION_LINE, TITLE, ACTORS]
 
+# No cell of the template holds more than the longest field, the explanation.
+MAX_CELL_CHARS = Activity._meta.get_field("explanation").max_length
+# A cell's text quoted in a message is cut off here: the preview never echoes a whole cell.
+QUOTE_CHARS = 80
+
 TEMPLATE_SHEET = "Activiteiten"
 STATUS_SHEET = "Statussen"
 
@@ -75,6 +80,15 @@ def cell_text(value) -> str:
     if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS):
         text = text[1:]
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def quoted(text: str) -> str:
+    """A cell's text as a message quotes it: at most QUOTE_CHARS characters of it."""
+    return text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS] + "…"
+
+
+def dutch_number(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
 
 
 def parse_version(value) -> int | None:
@@ -464,7 +478,7 @@ class UpdateRoundResource(resources.ModelResource):
             )
         unknown = [header for header in dataset.headers if header and header not in COLUMNS]
         if unknown:
-            names = ", ".join(f"‘{header}’" for header in unknown)
+            names = ", ".join(f"‘{quoted(header)}’" for header in unknown)
             self.notices.append(f"De kolom(men) {names} horen niet bij het sjabloon; genegeerd.")
 
     def import_row(self, row, instance_loader, **kwargs):
@@ -477,13 +491,23 @@ class UpdateRoundResource(resources.ModelResource):
         self._line = kwargs["row_number"] + 1
         return super().import_row(row, instance_loader, **kwargs)
 
+    def before_import_row(self, row, **kwargs):
+        too_long = {
+            column: f"Deze cel is te lang: {dutch_number(len(text))} tekens; hoogstens "
+            f"{dutch_number(MAX_CELL_CHARS)}."
+            for column, text in ((column, cell_text(value)) for column, value in row.items())
+            if len(text) > MAX_CELL_CHARS
+        }
+        if too_long:
+            raise ValidationError(too_long)
+
     def get_or_init_instance(self, instance_loader, row):
         key = cell_text(row.get(KEY))
         if not key:
             raise ValidationError({KEY: "De sleutel is leeg. Laat de kolom ‘Sleutel’ staan."})
         activity = self._activities.get(key)
         if activity is None:
-            raise ValidationError({KEY: f"Er is geen activiteit met de sleutel ‘{key}’."})
+            raise ValidationError({KEY: f"Er is geen activiteit met de sleutel ‘{quoted(key)}’."})
         if activity.pk not in self._editable:
             raise ValidationError(
                 {
@@ -518,7 +542,9 @@ class UpdateRoundResource(resources.ModelResource):
         if not status_text:
             check.errors[STATUS] = f"De status is leeg. Kies een van: {choices}."
         elif status is None:
-            check.errors[STATUS] = f"Onbekende status ‘{status_text}’. Kies een van: {choices}."
+            check.errors[STATUS] = (
+                f"Onbekende status ‘{quoted(status_text)}’. Kies een van: {choices}."
+            )
 
         timeframe = cell_text(row.get(TIMEFRAME))
         limit = Activity._meta.get_field("timeframe_label").max_length
