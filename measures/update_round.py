@@ -17,10 +17,13 @@ imports, so the resource checks them itself):
   one transaction, rolled back entirely if any row fails.
 """
 
+import csv
 import dataclasses
+import io
 import zipfile
 from pathlib import Path
 
+import tablib
 from django import forms
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -122,6 +125,41 @@ def _require_rows(dataset):
     return dataset
 
 
+def read_rows(rows) -> tablib.Dataset:
+    """The first row as headers, the rest as rows, counted while they are read: a file over
+    NAP_IMPORT_MAX_ROWS is refused as soon as the row after the limit comes in, not after
+    a million rows have been parsed."""
+    limit = settings.NAP_IMPORT_MAX_ROWS
+    dataset = tablib.Dataset()
+    dataset.headers = next(rows, None)
+    for count, row in enumerate(rows, start=1):
+        if count > limit:
+            raise UpdateRoundFileError(
+                f"Het bestand heeft meer dan {dutch_number(limit)} rijen; er kunnen er hoogstens "
+                f"{dutch_number(limit)} tegelijk worden ingelezen."
+            )
+        dataset.append(row)
+    return _require_rows(dataset)
+
+
+def check_unpacked_size(archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook that would unpack to far more than a filled-in template (a "zip
+    bomb": a few hundred kilobytes holding one cell of hundreds of megabytes), before any of
+    it is unpacked. The sizes come from the zip's directory; zipfile never unpacks a member
+    beyond the size stated there."""
+    members = archive.infolist()
+    limit = settings.NAP_IMPORT_MAX_UNPACKED_BYTES
+    ratio = settings.NAP_IMPORT_MAX_PACKING_RATIO
+    if sum(member.file_size for member in members) > limit or any(
+        member.file_size > ratio * max(member.compress_size, 1024) for member in members
+    ):
+        raise UpdateRoundFileError(
+            f"Dit Excel-bestand is uitgepakt te groot (meer dan {filesizeformat(limit)}, of "
+            f"meer dan {ratio} keer zo groot als ingepakt). Een ingevuld bijwerksjabloon is "
+            "veel kleiner: upload dat."
+        )
+
+
 class UpdateTemplateCSV(base_formats.CSV):
     """CSV with a BOM on export (Excel), and either comma or semicolon on import: Dutch
     Excel saves CSV with semicolons."""
@@ -131,7 +169,25 @@ class UpdateTemplateCSV(base_formats.CSV):
             in_stream = in_stream.decode(self.encoding or "utf-8-sig")
         header = in_stream.split("\n", 1)[0]
         delimiter = ";" if header.count(";") > header.count(",") else ","
-        return _require_rows(super().create_dataset(in_stream, delimiter=delimiter, **kwargs))
+        reader = csv.reader(io.StringIO(in_stream), delimiter=delimiter)
+
+        def rows():
+            # As tablib reads CSV: blank lines are left out, short rows padded.
+            width = None
+            for row in reader:
+                if width is not None and not row:
+                    continue
+                if width is None:
+                    width = len(row)
+                yield row + [""] * (width - len(row))
+
+        try:
+            return read_rows(rows())
+        except csv.Error as error:
+            raise UpdateRoundFileError(
+                f"Regel {reader.line_num} van dit CSV-bestand kon niet worden gelezen: een cel is "
+                "te lang of een aanhalingsteken wordt niet gesloten. Controleer het bestand."
+            ) from error
 
 
 class UpdateTemplateXLSX(base_formats.XLSX):
@@ -143,20 +199,26 @@ class UpdateTemplateXLSX(base_formats.XLSX):
     WIDTHS |= {EXPLANATION: 80, VERSION: 8}
 
     def create_dataset(self, in_stream):
+        from openpyxl import load_workbook
         from openpyxl.utils.exceptions import InvalidFileException
 
         try:
-            dataset = super().create_dataset(in_stream)
-        except (zipfile.BadZipFile, InvalidFileException, KeyError, StopIteration) as error:
+            with zipfile.ZipFile(io.BytesIO(in_stream)) as archive:
+                check_unpacked_size(archive)
+            # Read-only mode streams the sheet, so reading can stop at the row limit.
+            workbook = load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
+            try:
+                rows = workbook.active.iter_rows(values_only=True)
+                return read_rows(list(row) for row in rows)
+            finally:
+                workbook.close()
+        except (zipfile.BadZipFile, InvalidFileException, KeyError) as error:
             raise UpdateRoundFileError(
                 "Dit is geen leesbaar Excel-bestand (.xlsx). Upload het bijwerksjabloon als "
                 ".xlsx of als .csv."
             ) from error
-        return _require_rows(dataset)
 
     def export_data(self, dataset, **kwargs):
-        from io import BytesIO
-
         from openpyxl import Workbook
         from openpyxl.styles import Alignment, Font, PatternFill
         from openpyxl.utils import get_column_letter
@@ -208,7 +270,7 @@ class UpdateTemplateXLSX(base_formats.XLSX):
             sheet.add_data_validation(choice)
 
         workbook.active = 0
-        stream = BytesIO()
+        stream = io.BytesIO()
         workbook.save(stream)
         return stream.getvalue()
 
@@ -411,11 +473,6 @@ class UpdateRoundResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         self._check_headers(dataset)
-        if len(dataset) > settings.NAP_IMPORT_MAX_ROWS:
-            raise UpdateRoundFileError(
-                f"Het bestand heeft {len(dataset)} rijen; er kunnen er hoogstens "
-                f"{settings.NAP_IMPORT_MAX_ROWS} tegelijk worden ingelezen."
-            )
         if kwargs.get("file_name"):
             self.change_reason = f"Bijwerkronde, bestand {kwargs['file_name']}"
 

@@ -198,6 +198,13 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 # An update-round file is refused above this number of rows (its size limit, NAP_IMPORT_MAX_BYTES,
 # sits with the other upload limits below).
 NAP_IMPORT_MAX_ROWS = env_int("NAP_IMPORT_MAX_ROWS", 10_000, minimum=1)
+# An .xlsx is a zip: it is refused before it is unpacked when its parts would unpack to more
+# than this many bytes in all, or one part to more than this many times its packed size (a
+# filled-in template unpacks to a few megabytes at most, at a ratio of about 5 to 20).
+NAP_IMPORT_MAX_UNPACKED_BYTES = env_int(
+    "NAP_IMPORT_MAX_UNPACKED_BYTES", 25 * 1024 * 1024, minimum=1
+)
+NAP_IMPORT_MAX_PACKING_RATIO = env_int("NAP_IMPORT_MAX_PACKING_RATIO", 100, minimum=1)
 
 # Logs go to stderr (collected by the container runtime or systemd). Django logs the path and
 # status of failed requests, never their bodies; gunicorn's access log leaves out client
