@@ -19,22 +19,34 @@ imports, so the resource checks them itself):
 
 import csv
 import dataclasses
+import datetime
 import io
+import os
+import re
+import uuid
 import zipfile
 from pathlib import Path
 
 import tablib
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
+from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.db.models import Prefetch
+from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import capfirst
 from import_export import fields, resources
 from import_export.formats import base_formats
-from import_export.forms import ExportForm, ImportForm
+from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 from import_export.results import Error, Result, RowResult
+from import_export.tmp_storages import BaseStorage
 from tablib import InvalidDimensions
 
 from . import services
@@ -291,6 +303,105 @@ class UpdateTemplateExportForm(ExportForm):
             for i, fmt in enumerate(formats)
         ]
         self.fields["format"].initial = "0"
+
+
+class UploadStorage(BaseStorage):
+    """Where an uploaded file waits between its preview and the confirmation
+    (IMPORT_EXPORT_TMP_STORAGE_CLASS): a folder of its own, NAP_IMPORT_UPLOAD_DIR, under
+    random names made here. A name from a form is only read once the confirmation form has
+    checked its signature (UpdateRoundConfirmForm); a name that is not one of ours is not
+    even looked up."""
+
+    NAME = re.compile(r"[0-9a-f]{32}")
+
+    def save(self, data):
+        remove_stale_uploads()
+        self.name = uuid.uuid4().hex
+        upload_storage().save(self.name, ContentFile(data))
+
+    def read(self):
+        if not self.NAME.fullmatch(self.name or ""):
+            raise FileNotFoundError(self.name)
+        with upload_storage().open(self.name, "rb") as file:
+            return file.read()
+
+    def remove(self):
+        upload_storage().delete(self.name)
+
+
+def upload_storage() -> FileSystemStorage:
+    return FileSystemStorage(location=settings.NAP_IMPORT_UPLOAD_DIR)
+
+
+def upload_lifetime() -> datetime.timedelta:
+    return datetime.timedelta(hours=settings.NAP_IMPORT_UPLOAD_HOURS)
+
+
+def remove_stale_uploads() -> int:
+    """Delete the uploads of previews that were never confirmed within their lifetime; their
+    confirmation would be refused anyway. Returns how many were deleted."""
+    storage = upload_storage()
+    if not os.path.isdir(storage.location):
+        return 0
+    cutoff = timezone.now() - upload_lifetime()
+    stale = [name for name in storage.listdir("")[1] if storage.get_modified_time(name) < cutoff]
+    for name in stale:
+        storage.delete(name)
+    return len(stale)
+
+
+def _upload_signer(user) -> signing.TimestampSigner:
+    # The user is part of the salt: a name signed for one user is no name for another.
+    return signing.TimestampSigner(salt=f"measures.update_round.upload.{user.pk}")
+
+
+class UpdateRoundConfirmForm(ConfirmImportForm):
+    """The confirmation of a previewed import. It carries the upload's name signed for the
+    user who uploaded it, so nobody confirms a file they did not upload, nor any other file
+    (django-import-export would read, show and delete whatever the name points to)."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_import_file_name(self):
+        try:
+            return _upload_signer(self.user).unsign(
+                self.cleaned_data["import_file_name"], max_age=upload_lifetime()
+            )
+        except signing.BadSignature as error:
+            raise ValidationError(
+                "Dit importbestand is verlopen of hoort niet bij uw upload. Upload het "
+                "bestand opnieuw."
+            ) from error
+
+
+class UpdateRoundAdminMixin:
+    """The admin's side of the preview and confirmation: signed upload names, checked before
+    the library reads anything."""
+
+    confirm_form_class = UpdateRoundConfirmForm
+
+    def get_confirm_form_kwargs(self, request, import_form=None):
+        return {**super().get_confirm_form_kwargs(request, import_form), "user": request.user}
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            name = initial["import_file_name"]
+            initial["import_file_name"] = _upload_signer(request.user).sign(name)
+        return initial
+
+    def process_import(self, request, **kwargs):
+        if request.method == "POST" and self.has_import_permission(request):
+            form = self.create_confirm_form(request)
+            if not form.is_valid():
+                errors = form.errors.get("import_file_name") or [
+                    "Deze bevestiging is onvolledig. Upload het bestand opnieuw."
+                ]
+                self.message_user(request, errors[0], messages.ERROR)
+                return HttpResponseRedirect(reverse("admin:measures_activity_import"))
+        return super().process_import(request, **kwargs)
 
 
 class UpdateRoundImportForm(ImportForm):

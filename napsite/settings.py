@@ -205,6 +205,15 @@ NAP_IMPORT_MAX_UNPACKED_BYTES = env_int(
     "NAP_IMPORT_MAX_UNPACKED_BYTES", 25 * 1024 * 1024, minimum=1
 )
 NAP_IMPORT_MAX_PACKING_RATIO = env_int("NAP_IMPORT_MAX_PACKING_RATIO", 100, minimum=1)
+# An uploaded file waits for its confirmation in a folder of its own (never the system's temp
+# directory), shared by all app processes. An upload not confirmed within
+# NAP_IMPORT_UPLOAD_HOURS can no longer be confirmed and is deleted: at the next upload, and
+# by `manage.py clean_import_uploads` (run it from cron, e.g. hourly).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "measures.update_round.UploadStorage"
+NAP_IMPORT_UPLOAD_DIR = os.environ.get("NAP_IMPORT_UPLOAD_DIR") or str(
+    BASE_DIR / "var" / "import-uploads"
+)
+NAP_IMPORT_UPLOAD_HOURS = env_int("NAP_IMPORT_UPLOAD_HOURS", 24, minimum=1)
 
 # Logs go to stderr (collected by the container runtime or systemd). Django logs the path and
 # status of failed requests, never their bodies; gunicorn's access log leaves out client
