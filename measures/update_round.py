@@ -21,6 +21,7 @@ import csv
 import dataclasses
 import datetime
 import io
+import itertools
 import os
 import re
 import uuid
@@ -137,6 +138,13 @@ def _require_rows(dataset):
     return dataset
 
 
+def too_many_rows(limit: int) -> UpdateRoundFileError:
+    return UpdateRoundFileError(
+        f"Het bestand heeft meer dan {dutch_number(limit)} rijen; er kunnen er hoogstens "
+        f"{dutch_number(limit)} tegelijk worden ingelezen."
+    )
+
+
 def read_rows(rows) -> tablib.Dataset:
     """The first row as headers, the rest as rows, counted while they are read: a file over
     NAP_IMPORT_MAX_ROWS is refused as soon as the row after the limit comes in, not after
@@ -146,10 +154,7 @@ def read_rows(rows) -> tablib.Dataset:
     dataset.headers = next(rows, None)
     for count, row in enumerate(rows, start=1):
         if count > limit:
-            raise UpdateRoundFileError(
-                f"Het bestand heeft meer dan {dutch_number(limit)} rijen; er kunnen er hoogstens "
-                f"{dutch_number(limit)} tegelijk worden ingelezen."
-            )
+            raise too_many_rows(limit)
         dataset.append(row)
     return _require_rows(dataset)
 
@@ -172,16 +177,48 @@ def check_unpacked_size(archive: zipfile.ZipFile) -> None:
         )
 
 
+# A row element of a worksheet's XML, with or without a namespace prefix.
+ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row[\s/>]")
+
+
+def check_sheet_rows(archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook with a sheet over the row limit by counting the row elements in its
+    XML, a chunk at a time. openpyxl reads a whole sheet when it does not state its
+    dimensions, before its read-only mode yields a single row; this costs a fraction of it."""
+    limit = settings.NAP_IMPORT_MAX_ROWS + 1  # and the header row
+    for name in archive.namelist():
+        if not name.startswith("xl/worksheets/"):
+            continue
+        count, rest = 0, b""
+        with archive.open(name) as part:
+            while chunk := part.read(1 << 20):
+                text = rest + chunk
+                # A tag cut off at the chunk's end is counted with the next chunk.
+                cut = text.rfind(b"<")
+                count += len(ROW_TAG.findall(text, 0, cut))
+                rest = text[cut:]
+                if count > limit:
+                    raise too_many_rows(limit - 1)
+        if count + len(ROW_TAG.findall(rest)) > limit:
+            raise too_many_rows(limit - 1)
+
+
 class UpdateTemplateCSV(base_formats.CSV):
     """CSV with a BOM on export (Excel), and either comma or semicolon on import: Dutch
     Excel saves CSV with semicolons."""
 
     def create_dataset(self, in_stream, **kwargs):
+        # Decoded as it is read, so reading can stop at the row limit without decoding (or
+        # copying) the rest of the file.
         if isinstance(in_stream, bytes):
-            in_stream = in_stream.decode(self.encoding or "utf-8-sig")
-        header = in_stream.split("\n", 1)[0]
+            text = io.TextIOWrapper(
+                io.BytesIO(in_stream), encoding=self.encoding or "utf-8-sig", newline=""
+            )
+        else:
+            text = io.StringIO(in_stream, newline="")
+        header = text.readline()
         delimiter = ";" if header.count(";") > header.count(",") else ","
-        reader = csv.reader(io.StringIO(in_stream), delimiter=delimiter)
+        reader = csv.reader(itertools.chain([header], text), delimiter=delimiter)
 
         def rows():
             # As tablib reads CSV: blank lines are left out, short rows padded.
@@ -217,6 +254,7 @@ class UpdateTemplateXLSX(base_formats.XLSX):
         try:
             with zipfile.ZipFile(io.BytesIO(in_stream)) as archive:
                 check_unpacked_size(archive)
+                check_sheet_rows(archive)
             # Read-only mode streams the sheet, so reading can stop at the row limit.
             workbook = load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
             try:
