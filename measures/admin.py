@@ -252,7 +252,7 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
 
 
 @admin.register(Activity)
-class ActivityAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class ActivityAdmin(update_round.UpdateRoundAdminMixin, ImportExportMixin, SimpleHistoryAdmin):
     form = ActivityAdminForm
     list_display = [
         "title",

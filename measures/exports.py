@@ -21,7 +21,7 @@ from django.utils import timezone
 from .filters import ActivityFilterSet
 from .resources import ActivityResource
 from .selectors import filter_public_activities, reference_date
-from .spreadsheets import escape_formula
+from .spreadsheets import clean_cell
 
 SOURCE_NAME = "NAP Voortgangsmonitor"
 # Dutch government data is published as open data under CC0 (the national open-data policy).
@@ -134,7 +134,6 @@ def write_workbook(output, tables: Iterable[Table], about: Sequence[tuple[str, o
     an "Over dit bestand" sheet. openpyxl's write-only mode keeps memory flat."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
@@ -144,13 +143,10 @@ def write_workbook(output, tables: Iterable[Table], about: Sequence[tuple[str, o
     workbook = Workbook(write_only=True)
 
     def cell(sheet, value, alignment):
-        if isinstance(value, str):
-            # Control characters make the file unreadable to Excel; they carry no meaning.
-            # Every text cell is made inert here, also those of "Over dit bestand" (a report
-            # title, the search text of the download's URL), not only the resource's rows;
-            # escaping is idempotent, so already escaped rows stay as they are.
-            value = escape_formula(ILLEGAL_CHARACTERS_RE.sub("", value))
-        written = WriteOnlyCell(sheet, value=value)
+        # Every text cell is cleaned here, also those of "Over dit bestand" (a report title,
+        # the search text of the download's URL), not only the resource's rows; cleaning is
+        # idempotent, so rows cleaned before stay as they are.
+        written = WriteOnlyCell(sheet, value=clean_cell(value))
         written.alignment = alignment
         return written
 

@@ -18,6 +18,8 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -26,6 +28,10 @@ from .timeframes import parse_timeframe
 
 # How an explanation refers to its footnote N (see Activity): "... is afgerond.[^10]".
 FOOTNOTE_MARKER = re.compile(r"\[\^(?P<number>\d{1,4})\]")
+# An explanation is a few paragraphs (the longest in the 2025 report has under 3,000
+# characters). The limit keeps a pasted or imported document off every public page, export
+# and report; the database holds it too, whatever path the text takes.
+EXPLANATION_MAX_LENGTH = 20_000
 
 
 class ActorKind(models.TextChoices):
@@ -298,7 +304,7 @@ class Activity(models.Model):
         "eindjaar", null=True, blank=True, help_text="Leeg bij een open einde."
     )
     end_quarter = models.PositiveSmallIntegerField("eindkwartaal", null=True, blank=True)
-    explanation = models.TextField("toelichting")
+    explanation = models.TextField("toelichting", max_length=EXPLANATION_MAX_LENGTH)
     deviates_from_plan = models.BooleanField("afwijking van de planning", default=False)
     is_public = models.BooleanField("openbaar", default=True)
     created_at = models.DateTimeField("aangemaakt", default=timezone.now, editable=False)
@@ -369,6 +375,13 @@ class Activity(models.Model):
                     )
                 ),
                 name="activity_start_not_after_end",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("explanation"), EXPLANATION_MAX_LENGTH),
+                name="activity_explanation_max_length",
+                violation_error_message=(
+                    f"De toelichting is te lang: hoogstens {EXPLANATION_MAX_LENGTH:,} tekens."
+                ).replace(",", "."),
             ),
         ]
 

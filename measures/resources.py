@@ -20,7 +20,7 @@ from import_export import resources
 from import_export.fields import Field
 
 from .models import Activity
-from .spreadsheets import escape_formula
+from .spreadsheets import clean_cell
 
 # Exports read activities in chunks of this size, each prefetched as a whole. Up to this many
 # rows an export runs a fixed number of queries; beyond it each chunk adds one query per
@@ -72,14 +72,14 @@ def period_end(year: int | None, quarter: int | None) -> datetime.date | None:
 
 
 def spreadsheet_cell(value, separator: str = "; "):
-    """One value as a CSV/XLSX cell: lists joined, booleans in words, text made inert."""
+    """One value as a CSV/XLSX cell: lists joined, booleans in words, text cleaned."""
     if isinstance(value, list | tuple):
         value = separator.join(str(item) for item in value)
     elif isinstance(value, bool):
         value = "ja" if value else "nee"
     elif value is None:
         value = ""
-    return escape_formula(value)
+    return clean_cell(value)
 
 
 def json_value(value):

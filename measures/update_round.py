@@ -17,26 +17,42 @@ imports, so the resource checks them itself):
   one transaction, rolled back entirely if any row fails.
 """
 
+import csv
 import dataclasses
+import datetime
+import io
+import itertools
+import os
+import re
+import uuid
 import zipfile
 from pathlib import Path
 
+import tablib
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
+from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.db.models import Prefetch
+from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import capfirst
 from import_export import fields, resources
 from import_export.formats import base_formats
-from import_export.forms import ExportForm, ImportForm
+from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 from import_export.results import Error, Result, RowResult
+from import_export.tmp_storages import BaseStorage
 from tablib import InvalidDimensions
 
 from . import services
 from .models import Activity, ActivityActor, Status
-from .spreadsheets import FORMULA_TRIGGERS, escape_formula
+from .spreadsheets import FORMULA_TRIGGERS, clean_cell
 from .timeframes import parse_timeframe
 
 KEY = "Sleutel"
@@ -52,6 +68,11 @@ COLUMNS = [KEY, ACTION_LINE, TITLE, ACTORS, STATUS, TIMEFRAME, EXPLANATION, VERS
 REQUIRED_COLUMNS = [KEY, STATUS, TIMEFRAME, EXPLANATION, VERSION]
 # Shown for context only; what is typed here is never imported.
 CONTEXT_COLUMNS = [ACTION_LINE, TITLE, ACTORS]
+
+# No cell of the template holds more than the longest field, the explanation.
+MAX_CELL_CHARS = Activity._meta.get_field("explanation").max_length
+# A cell's text quoted in a message is cut off here: the preview never echoes a whole cell.
+QUOTE_CHARS = 80
 
 TEMPLATE_SHEET = "Activiteiten"
 STATUS_SHEET = "Statussen"
@@ -75,6 +96,15 @@ def cell_text(value) -> str:
     if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS):
         text = text[1:]
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def quoted(text: str) -> str:
+    """A cell's text as a message quotes it: at most QUOTE_CHARS characters of it."""
+    return text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS] + "…"
+
+
+def dutch_number(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
 
 
 def parse_version(value) -> int | None:
@@ -108,16 +138,105 @@ def _require_rows(dataset):
     return dataset
 
 
+def too_many_rows(limit: int) -> UpdateRoundFileError:
+    return UpdateRoundFileError(
+        f"Het bestand heeft meer dan {dutch_number(limit)} rijen; er kunnen er hoogstens "
+        f"{dutch_number(limit)} tegelijk worden ingelezen."
+    )
+
+
+def read_rows(rows) -> tablib.Dataset:
+    """The first row as headers, the rest as rows, counted while they are read: a file over
+    NAP_IMPORT_MAX_ROWS is refused as soon as the row after the limit comes in, not after
+    a million rows have been parsed."""
+    limit = settings.NAP_IMPORT_MAX_ROWS
+    dataset = tablib.Dataset()
+    dataset.headers = next(rows, None)
+    for count, row in enumerate(rows, start=1):
+        if count > limit:
+            raise too_many_rows(limit)
+        dataset.append(row)
+    return _require_rows(dataset)
+
+
+def check_unpacked_size(archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook that would unpack to far more than a filled-in template (a "zip
+    bomb": a few hundred kilobytes holding one cell of hundreds of megabytes), before any of
+    it is unpacked. The sizes come from the zip's directory; zipfile never unpacks a member
+    beyond the size stated there."""
+    members = archive.infolist()
+    limit = settings.NAP_IMPORT_MAX_UNPACKED_BYTES
+    ratio = settings.NAP_IMPORT_MAX_PACKING_RATIO
+    if sum(member.file_size for member in members) > limit or any(
+        member.file_size > ratio * max(member.compress_size, 1024) for member in members
+    ):
+        raise UpdateRoundFileError(
+            f"Dit Excel-bestand is uitgepakt te groot (meer dan {filesizeformat(limit)}, of "
+            f"meer dan {ratio} keer zo groot als ingepakt). Een ingevuld bijwerksjabloon is "
+            "veel kleiner: upload dat."
+        )
+
+
+# A row element of a worksheet's XML, with or without a namespace prefix.
+ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row[\s/>]")
+
+
+def check_sheet_rows(archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook with a sheet over the row limit by counting the row elements in its
+    XML, a chunk at a time. openpyxl reads a whole sheet when it does not state its
+    dimensions, before its read-only mode yields a single row; this costs a fraction of it."""
+    limit = settings.NAP_IMPORT_MAX_ROWS + 1  # and the header row
+    for name in archive.namelist():
+        if not name.startswith("xl/worksheets/"):
+            continue
+        count, rest = 0, b""
+        with archive.open(name) as part:
+            while chunk := part.read(1 << 20):
+                text = rest + chunk
+                # A tag cut off at the chunk's end is counted with the next chunk.
+                cut = text.rfind(b"<")
+                count += len(ROW_TAG.findall(text, 0, cut))
+                rest = text[cut:]
+                if count > limit:
+                    raise too_many_rows(limit - 1)
+        if count + len(ROW_TAG.findall(rest)) > limit:
+            raise too_many_rows(limit - 1)
+
+
 class UpdateTemplateCSV(base_formats.CSV):
     """CSV with a BOM on export (Excel), and either comma or semicolon on import: Dutch
     Excel saves CSV with semicolons."""
 
     def create_dataset(self, in_stream, **kwargs):
+        # Decoded as it is read, so reading can stop at the row limit without decoding (or
+        # copying) the rest of the file.
         if isinstance(in_stream, bytes):
-            in_stream = in_stream.decode(self.encoding or "utf-8-sig")
-        header = in_stream.split("\n", 1)[0]
+            text = io.TextIOWrapper(
+                io.BytesIO(in_stream), encoding=self.encoding or "utf-8-sig", newline=""
+            )
+        else:
+            text = io.StringIO(in_stream, newline="")
+        header = text.readline()
         delimiter = ";" if header.count(";") > header.count(",") else ","
-        return _require_rows(super().create_dataset(in_stream, delimiter=delimiter, **kwargs))
+        reader = csv.reader(itertools.chain([header], text), delimiter=delimiter)
+
+        def rows():
+            # As tablib reads CSV: blank lines are left out, short rows padded.
+            width = None
+            for row in reader:
+                if width is not None and not row:
+                    continue
+                if width is None:
+                    width = len(row)
+                yield row + [""] * (width - len(row))
+
+        try:
+            return read_rows(rows())
+        except csv.Error as error:
+            raise UpdateRoundFileError(
+                f"Regel {reader.line_num} van dit CSV-bestand kon niet worden gelezen: een cel is "
+                "te lang of een aanhalingsteken wordt niet gesloten. Controleer het bestand."
+            ) from error
 
 
 class UpdateTemplateXLSX(base_formats.XLSX):
@@ -129,22 +248,28 @@ class UpdateTemplateXLSX(base_formats.XLSX):
     WIDTHS |= {EXPLANATION: 80, VERSION: 8}
 
     def create_dataset(self, in_stream):
+        from openpyxl import load_workbook
         from openpyxl.utils.exceptions import InvalidFileException
 
         try:
-            dataset = super().create_dataset(in_stream)
-        except (zipfile.BadZipFile, InvalidFileException, KeyError, StopIteration) as error:
+            with zipfile.ZipFile(io.BytesIO(in_stream)) as archive:
+                check_unpacked_size(archive)
+                check_sheet_rows(archive)
+            # Read-only mode streams the sheet, so reading can stop at the row limit.
+            workbook = load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
+            try:
+                rows = workbook.active.iter_rows(values_only=True)
+                return read_rows(list(row) for row in rows)
+            finally:
+                workbook.close()
+        except (zipfile.BadZipFile, InvalidFileException, KeyError) as error:
             raise UpdateRoundFileError(
                 "Dit is geen leesbaar Excel-bestand (.xlsx). Upload het bijwerksjabloon als "
                 ".xlsx of als .csv."
             ) from error
-        return _require_rows(dataset)
 
     def export_data(self, dataset, **kwargs):
-        from io import BytesIO
-
         from openpyxl import Workbook
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
         from openpyxl.styles import Alignment, Font, PatternFill
         from openpyxl.utils import get_column_letter
         from openpyxl.worksheet.datavalidation import DataValidation
@@ -154,10 +279,7 @@ class UpdateTemplateXLSX(base_formats.XLSX):
         sheet.title = TEMPLATE_SHEET
         sheet.append(dataset.headers)
         for row in dataset:
-            # Control characters cannot be stored in a workbook at all.
-            sheet.append(
-                [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row]
-            )
+            sheet.append(row)  # cleaned cell by cell in UpdateRoundResource.export_field
 
         shaded = PatternFill("solid", start_color=self.CONTEXT_FILL, end_color=self.CONTEXT_FILL)
         for index, header in enumerate(dataset.headers, start=1):
@@ -181,7 +303,7 @@ class UpdateTemplateXLSX(base_formats.XLSX):
         statuses.append(["Status", "Betekenis"])
         statuses["A1"].font = statuses["B1"].font = Font(bold=True)
         for status in Status.objects.order_by("position", "code"):
-            statuses.append([escape_formula(status.label), escape_formula(status.definition)])
+            statuses.append([clean_cell(status.label), clean_cell(status.definition)])
         statuses.column_dimensions["A"].width = 22
         statuses.column_dimensions["B"].width = 90
 
@@ -198,7 +320,7 @@ class UpdateTemplateXLSX(base_formats.XLSX):
             sheet.add_data_validation(choice)
 
         workbook.active = 0
-        stream = BytesIO()
+        stream = io.BytesIO()
         workbook.save(stream)
         return stream.getvalue()
 
@@ -219,6 +341,105 @@ class UpdateTemplateExportForm(ExportForm):
             for i, fmt in enumerate(formats)
         ]
         self.fields["format"].initial = "0"
+
+
+class UploadStorage(BaseStorage):
+    """Where an uploaded file waits between its preview and the confirmation
+    (IMPORT_EXPORT_TMP_STORAGE_CLASS): a folder of its own, NAP_IMPORT_UPLOAD_DIR, under
+    random names made here. A name from a form is only read once the confirmation form has
+    checked its signature (UpdateRoundConfirmForm); a name that is not one of ours is not
+    even looked up."""
+
+    NAME = re.compile(r"[0-9a-f]{32}")
+
+    def save(self, data):
+        remove_stale_uploads()
+        self.name = uuid.uuid4().hex
+        upload_storage().save(self.name, ContentFile(data))
+
+    def read(self):
+        if not self.NAME.fullmatch(self.name or ""):
+            raise FileNotFoundError(self.name)
+        with upload_storage().open(self.name, "rb") as file:
+            return file.read()
+
+    def remove(self):
+        upload_storage().delete(self.name)
+
+
+def upload_storage() -> FileSystemStorage:
+    return FileSystemStorage(location=settings.NAP_IMPORT_UPLOAD_DIR)
+
+
+def upload_lifetime() -> datetime.timedelta:
+    return datetime.timedelta(hours=settings.NAP_IMPORT_UPLOAD_HOURS)
+
+
+def remove_stale_uploads() -> int:
+    """Delete the uploads of previews that were never confirmed within their lifetime; their
+    confirmation would be refused anyway. Returns how many were deleted."""
+    storage = upload_storage()
+    if not os.path.isdir(storage.location):
+        return 0
+    cutoff = timezone.now() - upload_lifetime()
+    stale = [name for name in storage.listdir("")[1] if storage.get_modified_time(name) < cutoff]
+    for name in stale:
+        storage.delete(name)
+    return len(stale)
+
+
+def _upload_signer(user) -> signing.TimestampSigner:
+    # The user is part of the salt: a name signed for one user is no name for another.
+    return signing.TimestampSigner(salt=f"measures.update_round.upload.{user.pk}")
+
+
+class UpdateRoundConfirmForm(ConfirmImportForm):
+    """The confirmation of a previewed import. It carries the upload's name signed for the
+    user who uploaded it, so nobody confirms a file they did not upload, nor any other file
+    (django-import-export would read, show and delete whatever the name points to)."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_import_file_name(self):
+        try:
+            return _upload_signer(self.user).unsign(
+                self.cleaned_data["import_file_name"], max_age=upload_lifetime()
+            )
+        except signing.BadSignature as error:
+            raise ValidationError(
+                "Dit importbestand is verlopen of hoort niet bij uw upload. Upload het "
+                "bestand opnieuw."
+            ) from error
+
+
+class UpdateRoundAdminMixin:
+    """The admin's side of the preview and confirmation: signed upload names, checked before
+    the library reads anything."""
+
+    confirm_form_class = UpdateRoundConfirmForm
+
+    def get_confirm_form_kwargs(self, request, import_form=None):
+        return {**super().get_confirm_form_kwargs(request, import_form), "user": request.user}
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            name = initial["import_file_name"]
+            initial["import_file_name"] = _upload_signer(request.user).sign(name)
+        return initial
+
+    def process_import(self, request, **kwargs):
+        if request.method == "POST" and self.has_import_permission(request):
+            form = self.create_confirm_form(request)
+            if not form.is_valid():
+                errors = form.errors.get("import_file_name") or [
+                    "Deze bevestiging is onvolledig. Upload het bestand opnieuw."
+                ]
+                self.message_user(request, errors[0], messages.ERROR)
+                return HttpResponseRedirect(reverse("admin:measures_activity_import"))
+        return super().process_import(request, **kwargs)
 
 
 class UpdateRoundImportForm(ImportForm):
@@ -371,7 +592,7 @@ class UpdateRoundResource(resources.ModelResource):
         yield from queryset
 
     def export_field(self, field, instance, **kwargs):
-        return escape_formula(super().export_field(field, instance, **kwargs))
+        return clean_cell(super().export_field(field, instance, **kwargs))
 
     def dehydrate_key(self, activity):
         return activity.slug
@@ -401,11 +622,6 @@ class UpdateRoundResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         self._check_headers(dataset)
-        if len(dataset) > settings.NAP_IMPORT_MAX_ROWS:
-            raise UpdateRoundFileError(
-                f"Het bestand heeft {len(dataset)} rijen; er kunnen er hoogstens "
-                f"{settings.NAP_IMPORT_MAX_ROWS} tegelijk worden ingelezen."
-            )
         if kwargs.get("file_name"):
             self.change_reason = f"Bijwerkronde, bestand {kwargs['file_name']}"
 
@@ -468,7 +684,7 @@ class UpdateRoundResource(resources.ModelResource):
             )
         unknown = [header for header in dataset.headers if header and header not in COLUMNS]
         if unknown:
-            names = ", ".join(f"‘{header}’" for header in unknown)
+            names = ", ".join(f"‘{quoted(header)}’" for header in unknown)
             self.notices.append(f"De kolom(men) {names} horen niet bij het sjabloon; genegeerd.")
 
     def import_row(self, row, instance_loader, **kwargs):
@@ -481,13 +697,23 @@ class UpdateRoundResource(resources.ModelResource):
         self._line = kwargs["row_number"] + 1
         return super().import_row(row, instance_loader, **kwargs)
 
+    def before_import_row(self, row, **kwargs):
+        too_long = {
+            column: f"Deze cel is te lang: {dutch_number(len(text))} tekens; hoogstens "
+            f"{dutch_number(MAX_CELL_CHARS)}."
+            for column, text in ((column, cell_text(value)) for column, value in row.items())
+            if len(text) > MAX_CELL_CHARS
+        }
+        if too_long:
+            raise ValidationError(too_long)
+
     def get_or_init_instance(self, instance_loader, row):
         key = cell_text(row.get(KEY))
         if not key:
             raise ValidationError({KEY: "De sleutel is leeg. Laat de kolom ‘Sleutel’ staan."})
         activity = self._activities.get(key)
         if activity is None:
-            raise ValidationError({KEY: f"Er is geen activiteit met de sleutel ‘{key}’."})
+            raise ValidationError({KEY: f"Er is geen activiteit met de sleutel ‘{quoted(key)}’."})
         if activity.pk not in self._editable:
             raise ValidationError(
                 {
@@ -522,7 +748,9 @@ class UpdateRoundResource(resources.ModelResource):
         if not status_text:
             check.errors[STATUS] = f"De status is leeg. Kies een van: {choices}."
         elif status is None:
-            check.errors[STATUS] = f"Onbekende status ‘{status_text}’. Kies een van: {choices}."
+            check.errors[STATUS] = (
+                f"Onbekende status ‘{quoted(status_text)}’. Kies een van: {choices}."
+            )
 
         timeframe = cell_text(row.get(TIMEFRAME))
         limit = Activity._meta.get_field("timeframe_label").max_length

@@ -198,11 +198,27 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # The library's own escaping strips "=" and turns numbers into text; the update template
-# escapes formula-like text itself (measures.spreadsheets.escape_formula).
+# cleans its cells itself (measures.spreadsheets.clean_cell).
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 # An update-round file is refused above this number of rows (its size limit, NAP_IMPORT_MAX_BYTES,
 # sits with the other upload limits below).
 NAP_IMPORT_MAX_ROWS = env_int("NAP_IMPORT_MAX_ROWS", 10_000, minimum=1)
+# An .xlsx is a zip: it is refused before it is unpacked when its parts would unpack to more
+# than this many bytes in all, or one part to more than this many times its packed size (a
+# filled-in template unpacks to a few megabytes at most, at a ratio of about 5 to 20).
+NAP_IMPORT_MAX_UNPACKED_BYTES = env_int(
+    "NAP_IMPORT_MAX_UNPACKED_BYTES", 25 * 1024 * 1024, minimum=1
+)
+NAP_IMPORT_MAX_PACKING_RATIO = env_int("NAP_IMPORT_MAX_PACKING_RATIO", 100, minimum=1)
+# An uploaded file waits for its confirmation in a folder of its own (never the system's temp
+# directory), shared by all app processes. An upload not confirmed within
+# NAP_IMPORT_UPLOAD_HOURS can no longer be confirmed and is deleted: at the next upload, and
+# by `manage.py clean_import_uploads` (run it from cron, e.g. hourly).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "measures.update_round.UploadStorage"
+NAP_IMPORT_UPLOAD_DIR = os.environ.get("NAP_IMPORT_UPLOAD_DIR") or str(
+    BASE_DIR / "var" / "import-uploads"
+)
+NAP_IMPORT_UPLOAD_HOURS = env_int("NAP_IMPORT_UPLOAD_HOURS", 24, minimum=1)
 
 # Logs go to stderr (collected by the container runtime or systemd). Django logs the path and
 # status of failed requests, never their bodies; gunicorn's access log leaves out client

@@ -37,3 +37,10 @@ def ocw(db):
 @pytest.fixture
 def szw(db):
     return make_actor("SZW", name="Ministerie van Sociale Zaken en Werkgelegenheid")
+
+
+@pytest.fixture(autouse=True)
+def import_uploads(settings, tmp_path):
+    """Update-round uploads waiting for confirmation stay in the test's own folder."""
+    settings.NAP_IMPORT_UPLOAD_DIR = str(tmp_path / "import-uploads")
+    return tmp_path / "import-uploads"

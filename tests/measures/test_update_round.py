@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from measures import services
 from measures.models import Activity, ActorMembership
-from measures.update_round import COLUMNS
+from measures.update_round import COLUMNS, UpdateRoundResource, UpdateTemplateXLSX
 from tests.factories import make_activity, make_status
 from tests.measures.editors import (
     CSV,
@@ -116,6 +116,18 @@ def test_the_template_lists_what_the_user_may_change_with_dutch_headers(round_, 
         "Versie": 1,
     }
     assert rows[2][3] == "OCW, SZW"
+
+
+def test_the_template_holds_only_what_the_user_may_change_whatever_it_is_handed(
+    fatima, campaign, lessons, inspection
+):
+    # The admin hands the template its own, already narrowed, list; the template does not
+    # rely on that, just as the import never relies on the admin's list.
+    dataset = UpdateRoundResource(user=fatima).export(queryset=Activity.objects.all())
+
+    rows = xlsx_rows(UpdateTemplateXLSX().export_data(dataset))
+
+    assert [row[0] for row in rows[1:]] == ["campagne", "lesmateriaal"]
 
 
 def test_formula_like_text_is_made_inert_and_numbers_stay_numbers(round_):
