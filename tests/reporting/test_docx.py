@@ -19,6 +19,7 @@ from reporting.docx import render_docx
 from reporting.models import ProgressReport
 from reporting.services import publish_report
 from tests.factories import make_activity
+from tests.napsite.processes import run_python
 
 ANNEX_HEADER = ["Activiteit", "Status", "Wanneer", "Wie", "Toelichting"]
 
@@ -355,3 +356,20 @@ def test_the_report_workbook_prints_landscape_on_one_page_width_with_repeated_he
         assert sheet.print_title_rows == "$1:$1", name
         assert sheet.sheet_properties.pageSetUpPr.fitToPage, name
         assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0), name
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("NAP_HOUSE_PRIMARY_COLOUR", "donkerblauw", "is not a colour like #154273"),
+        ("NAP_HOUSE_LOGO", "/bestaat/niet/logo.png", "is not a readable file"),
+        ("NAP_REPORT_DOCX_TEMPLATE", "/bestaat/niet/sjabloon.docx", "is not a readable file"),
+    ],
+)
+def test_a_malformed_house_style_stops_the_start_with_a_clear_message(name, value, message):
+    result = run_python(
+        "-c", "import django; django.setup()", DJANGO_SECRET_KEY="k" * 50, **{name: value}
+    )
+
+    assert result.returncode != 0
+    assert f"{name}={value!r} {message}" in result.stderr
