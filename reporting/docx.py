@@ -382,7 +382,6 @@ def _row(table, values, *, bold=False, widths=None):
         _text(cell.paragraphs[0], value, bold=bold)
     if widths:
         _widths(cells, widths)
-    return row
 
 
 # -- the parts of the report -----------------------------------------------------------------
