@@ -153,6 +153,7 @@ def write_workbook(output, tables: Iterable[Table], about: Sequence[tuple[str, o
     for table in tables:
         sheet = workbook.create_sheet(table.title)
         sheet.freeze_panes = "A2"
+        _print_setup(sheet)
         for column, width in enumerate(table.widths, start=1):
             sheet.column_dimensions[get_column_letter(column)].width = width
         header = []
@@ -179,6 +180,18 @@ def write_workbook(output, tables: Iterable[Table], about: Sequence[tuple[str, o
         label_cell.font = bold
         sheet.append([label_cell, cell(sheet, value, wrapped)])
     workbook.save(output)
+
+
+def _print_setup(sheet) -> None:
+    """Printed, a table reads as on screen: landscape, all columns on the page's width, and
+    its header row on every page."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_title_rows = "1:1"
 
 
 def workbook_response(tables: Iterable[Table], about, filename: str) -> FileResponse:

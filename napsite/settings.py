@@ -7,6 +7,7 @@ configuration at all: SQLite in ``var/`` and debug mode off unless asked for.
 import base64
 import hashlib
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -188,6 +189,32 @@ NAP_SITE_URL = os.environ.get("NAP_SITE_URL", "").strip() or "http://127.0.0.1:8
 
 # An activity not updated for this many days is flagged as stale to its editors.
 NAP_STALE_AFTER_DAYS = env_int("NAP_STALE_AFTER_DAYS", 180)
+
+# House style of the report's documents (reporting/house_style.py): sober and
+# Rijkshuisstijl-like by default, deliberately not branded as any real ministry.
+NAP_HOUSE_ORGANISATION = os.environ.get("NAP_HOUSE_ORGANISATION", "").strip() or (
+    "Programma Nationaal Actieprogramma aanpak seksueel grensoverschrijdend gedrag en "
+    "seksueel geweld"
+)
+NAP_HOUSE_PRIMARY_COLOUR = os.environ.get("NAP_HOUSE_PRIMARY_COLOUR", "").strip() or "#154273"
+if not re.fullmatch(r"#[0-9A-Fa-f]{6}", NAP_HOUSE_PRIMARY_COLOUR):
+    raise ImproperlyConfigured(
+        f"NAP_HOUSE_PRIMARY_COLOUR={NAP_HOUSE_PRIMARY_COLOUR!r} is not a colour like #154273."
+    )
+NAP_HOUSE_FONT = os.environ.get("NAP_HOUSE_FONT", "").strip() or "Liberation Sans"
+
+
+def _env_file(name: str) -> str:
+    """An optional file path; a path that does not point at a file stops the start."""
+    path = os.environ.get(name, "").strip()
+    if path and not Path(path).is_file():
+        raise ImproperlyConfigured(f"{name}={path!r} is not a readable file.")
+    return path
+
+
+NAP_HOUSE_LOGO = _env_file("NAP_HOUSE_LOGO")
+# A .docx whose styles (Title, Heading 1/2, Normal, "NAP Tabel", ...) the Word report uses.
+NAP_REPORT_DOCX_TEMPLATE = _env_file("NAP_REPORT_DOCX_TEMPLATE")
 
 # The spreadsheet update round (django-import-export, measures/update_round.py).
 # Without the permission codes any admin user could import and export; with them it takes
