@@ -92,7 +92,7 @@ def main() -> int:
         import django
 
         django.setup()
-        from reporting.docx import render_docx
+        from reporting.documents.docx import render_docx
         from reporting.models import ProgressReport
         from reporting.selectors import report_contents
 

@@ -15,7 +15,7 @@ from docx.table import Table
 from openpyxl import load_workbook
 
 from measures.models import Footnote
-from reporting.docx import render_docx
+from reporting.documents.docx import render_docx
 from reporting.models import ProgressReport
 from reporting.services import publish_report
 from tests.factories import make_activity

@@ -32,10 +32,11 @@ from measures.models import FOOTNOTE_MARKER
 # The explanation's small Markdown subset, parsed exactly as the HTML report parses it.
 from measures.templatetags.explanations import _BLANK_LINES, _blocks
 
-from .house_style import HouseStyle, house_style
-from .models import ProgressReport
-from .selectors import ReportChanges, ReportContents, report_changes, report_contents
-from .templatetags.report_tags import dutch_list
+from ..house_style import HouseStyle, house_style
+from ..models import ProgressReport
+from ..selectors import ReportChanges, ReportContents
+from ..templatetags.report_tags import dutch_list
+from . import contents_and_changes
 
 TABLE_STYLE = "NAP Tabel"
 FOOTNOTE_STYLE = "NAP Voetnoot"
@@ -55,8 +56,7 @@ def clean(text) -> str:
 
 def render_docx(report: ProgressReport) -> bytes:
     """The report (frozen if published, else as a draft) as a .docx file's bytes."""
-    contents = report_contents(report)
-    changes = report_changes(contents)
+    contents, changes = contents_and_changes(report)
     style = house_style()
     with translation.override("nl"):
         document = _new_document(style)
