@@ -2,6 +2,7 @@ import io
 import logging
 
 from django.core.cache import cache
+from django.core.validators import slug_re
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -52,8 +53,11 @@ def report_compare_choice(request: HttpRequest, slug: str) -> HttpResponse:
     """The report page's "compare with" form (GET, works without JavaScript)."""
     report = _report(request, slug)
     chosen = request.GET.get("met", "")
-    other = ProgressReport.objects.visible_to(request.user).filter(slug=chosen).first()
-    if other is None:
+    # Only a slug reaches the database: PostgreSQL refuses text with a NUL byte (an error 500).
+    other = slug_re.match(chosen) and (
+        ProgressReport.objects.visible_to(request.user).filter(slug=chosen).first()
+    )
+    if not other:
         raise Http404("Kies een rapportage om mee te vergelijken.")
     return redirect("reporting:compare", slug=report.slug, other=other.slug)
 
