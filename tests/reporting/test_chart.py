@@ -65,7 +65,10 @@ def test_the_report_opens_with_a_chart_whose_numbers_match_the_summary(client, t
 
     summary = summary_rows(page)
     this_year, last_year = charts(page)
-    assert "Rapportage 2025 (stand van zaken per" in this_year
+    assert (
+        '<figcaption id="statusgrafiek-onderschrift">Activiteiten per actielijn en status in '
+        "Rapportage 2025 (stand van zaken per" in this_year
+    )
     assert "Ter vergelijking: activiteiten per actielijn en status in Rapportage 2024" in last_year
     # Status in the legend order of the conftest: nog niet gestart, loopt, vertraagd, afgerond.
     assert summary == {
