@@ -208,7 +208,7 @@ class TaggedJoin:
                 self._bookmarks(part, entry, first_page, parent=item)
                 continue
             page = first_page + part.get_destination_page_number(entry)
-            item = self.writer.add_outline_item(entry.title, page, parent=parent)
+            item = self.writer.add_outline_item(title=entry.title, page_number=page, parent=parent)
 
 
 def stamp_page_numbers(writer: PdfWriter, base_url: str) -> None:
