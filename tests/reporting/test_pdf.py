@@ -210,11 +210,14 @@ def test_each_footnote_sits_on_the_page_that_cites_it(client, nap, draft, status
         assert f"Bron van activiteit {number}" in citing, number
 
 
-def test_a_footnote_cited_twice_is_printed_once_under_the_first_citation(client, nap, draft):
+def test_a_footnote_cited_twice_is_printed_once_under_the_first_citation(
+    client, nap, draft, statuses
+):
     act4respect = nap["act4respect"]
     act4respect.explanation = "Het wetsvoorstel[^1] en opnieuw het wetsvoorstel[^1]."
     act4respect.save()
     act4respect.footnotes.create(number=1, position=1, text="Brief over het wetsvoorstel")
+    long_annex(statuses, act4respect.action_line, count=10)  # rows after it, pages long
     publish_report(draft)
 
     pages = pages_of(pdf_of(client, draft))
@@ -226,7 +229,7 @@ def test_a_footnote_cited_twice_is_printed_once_under_the_first_citation(client,
 
 @pytest.mark.parametrize(
     "text",
-    ["Zie https://www.rcgog.nl/handreiking", "Te vinden op: www.rcgog.nl/handreiking", ""],
+    ["Zie https://www.rcgog.nl/handreiking", "Te vinden op: www.rcgog.nl/handreiking"],
 )
 def test_a_url_footnote_prints_its_url_once(client, nap, draft, text):
     act4respect = nap["act4respect"]
@@ -365,3 +368,12 @@ def test_wie_spells_out_all_but_ministries_whose_codes_are_explained(client, nap
     assert "Initiatiefnemer(GL-PvdA)" in whole.replace(" ", "")
     assert "INIT" not in whole
     assert "OCW Ministerie van Onderwijs, Cultuur en Wetenschap" in whole  # under the legend
+
+
+def test_the_first_page_names_the_configured_organisation(client, nap, draft, settings):
+    settings.NAP_HOUSE_ORGANISATION = "Ministerie van Voorbeeldzaken"
+    publish_report(draft)
+
+    first_page = pages_of(pdf_of(client, draft))[0]
+
+    assert first_page.startswith("Ministerie van Voorbeeldzaken")
