@@ -1,0 +1,127 @@
+"""Time and peak memory of the report's PDF (reporting/documents/pdf.py) as it grows.
+
+    .venv/bin/python bench/report_pdf.py                       # 83 (the 2025 report) and 1,000
+    .venv/bin/python bench/report_pdf.py --sizes 83 1000 10000
+
+For each size a fresh SQLite database in a temporary folder gets the data: 83 is the 2025
+report (fixtures/nap_2025.json, published as setup_local does); any other number is that many
+synthetic activities (manage.py seed_synthetic) in a report published from them. The PDF is
+then rendered once in a child process, which reports its wall and CPU time, the pages, and
+its peak resident memory (Linux's VmHWM: C memory of Pango and HarfBuzz included, which
+tracemalloc does not see), and how far that rose above the memory before rendering.
+"""
+
+import argparse
+import io
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import PYTHON, configure_in_process, manage, step
+
+ROOT = Path(__file__).resolve().parent.parent
+NAP_2025 = "voortgangsrapportage-nap-2025"
+SYNTHETIC = "bench-pdf"
+PUBLISH_SYNTHETIC = f"""
+import datetime
+from reporting.models import ProgressReport
+from reporting.services import publish_report
+report = ProgressReport.objects.create(
+    title="Benchmark-rapportage", slug="{SYNTHETIC}", reference_date=datetime.date.today()
+)
+publish_report(report)
+"""
+
+
+def vm_hwm_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def child(slug: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    configure_in_process()
+    import django
+
+    django.setup()
+    from pypdf import PdfReader
+
+    from reporting.documents.pdf import render_pdf
+    from reporting.models import ProgressReport
+
+    report = ProgressReport.objects.get(slug=slug)
+    before = vm_hwm_mib()
+    started, cpu = time.perf_counter(), time.process_time()
+    pdf = render_pdf(report)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    peak = vm_hwm_mib()
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    kib, rise = len(pdf) / 1024, peak - before
+    print(f"RESULT {wall:.1f} {cpu:.1f} {pages} {kib:.0f} {peak:.0f} {rise:.0f}")
+
+
+def measure(size: int, work: Path) -> str:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "NAP_"))},
+        "DATABASE_URL": f"sqlite:///{work / f'db-{size}.sqlite3'}",
+        "DJANGO_DEBUG": "1",
+        "DJANGO_LOG_LEVEL": "ERROR",
+        "NAP_SHARED_CACHE_DIR": str(work / "cache"),
+    }
+    step(f"{size} activities: loading the data")
+    manage(env, "migrate", "--verbosity", "0")
+    if size == 83:
+        manage(env, "loaddata", "fixtures/nap_2025.json", "--verbosity", "0")
+        manage(env, "publish_report", "--nap-2025")
+        slug = NAP_2025
+    else:
+        manage(env, "seed_synthetic", "--activities", str(size))
+        manage(env, "shell", "-c", PUBLISH_SYNTHETIC)
+        slug = SYNTHETIC
+    step(f"{size} activities: rendering the PDF")
+    done = subprocess.run(
+        [PYTHON, __file__, "--child", slug],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=6 * 3600,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT")]
+    if done.returncode or not lines:
+        return f"{size:>6} FAILED: {done.stderr[-2000:]}"
+    wall, cpu, pages, kib, peak, rise = lines[-1].split()[1:]
+    per_1000 = 1000 / size
+    return (
+        f"{size:>6} activities: {wall:>7} s wall, {cpu:>7} s CPU, {pages:>5} pages, {kib:>6} KiB,"
+        f" peak RSS {peak:>5} MiB (+{rise} MiB while rendering);"
+        f" per 1,000 activities {float(wall) * per_1000:.0f} s wall"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[83, 1000])
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child)
+        return 0
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    results = []
+    with tempfile.TemporaryDirectory(prefix="nap-pdf-bench-") as folder:
+        for size in args.sizes:
+            results.append(measure(size, Path(folder)))
+            step(results[-1])
+    print("\n".join(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
