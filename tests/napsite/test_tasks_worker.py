@@ -45,16 +45,18 @@ def start_worker(transactional_db, tmp_path):
         return process
 
     start.logs = lambda: "\n".join(f"--- {log.name}\n{log.read_text()}" for _, log in started)
+    start.running = lambda: all("running." in log.read_text() for _, log in started)
     yield start
     for process, _ in started:
         stop(process)
 
 
-def wait_until(condition, worker, timeout: float = 20):
+def wait_until(condition, workers, timeout: float = 60):
+    """Poll until ``condition()``; the timeout is generous because CI machines can be busy."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            pytest.fail(f"Not done within {timeout} s. Worker output:\n{worker.logs()}")
+            pytest.fail(f"Not done within {timeout} s. Worker output:\n{workers.logs()}")
         time.sleep(0.2)
 
 
@@ -85,8 +87,8 @@ def test_a_job_queued_while_no_worker_runs_is_done_once_the_worker_starts(start_
 
     task_id = enqueue("napsite.tasks.clean_up")
     assert OrmQ.objects.count() == 1  # waiting in the database, no worker yet
-    worker = start_worker()
-    wait_until(lambda: Success.objects.filter(id=task_id).exists(), worker)
+    start_worker()
+    wait_until(lambda: Success.objects.filter(id=task_id).exists(), start_worker)
 
     assert Success.objects.get(id=task_id).result == (
         "Opgeruimd: 1 afgeronde taken, 1 inlogregistraties."
@@ -103,21 +105,21 @@ def test_a_failing_job_is_retried_later_each_time_then_shown_as_failed(
 ):
     attempts = tmp_path / "attempts.txt"
     enqueue("tests.napsite.jobs.fail", str(attempts), label="Rapport maken", max_attempts=3)
-    worker = start_worker()
+    start_worker()
     # A next attempt is queued before the failed one is recorded and leaves the queue: an
     # empty queue after the third failure means there will be no fourth.
     wait_until(
         lambda: (
             Failure.objects.filter(group="Rapport maken").count() == 3 and not OrmQ.objects.exists()
         ),
-        worker,
+        start_worker,
     )
 
     times = [float(line) for line in attempts.read_text().split()]
     assert len(times) == 3
     first_wait, second_wait = times[1] - times[0], times[2] - times[1]
-    assert RETRY_BASE_SECONDS <= first_wait < RETRY_BASE_SECONDS + 3
-    assert 2 * RETRY_BASE_SECONDS <= second_wait < 2 * RETRY_BASE_SECONDS + 3
+    assert RETRY_BASE_SECONDS <= first_wait < 30
+    assert 2 * RETRY_BASE_SECONDS <= second_wait < 30  # not the library's fixed `retry` (31 min)
 
     # Coordinators follow the jobs in the admin: every attempt, with its error.
     client.force_login(make_coordinator())
@@ -143,16 +145,17 @@ def test_ministry_staff_do_not_see_the_jobs(transactional_db, client):
 
 def test_two_workers_never_run_one_job_twice(start_worker, tmp_path):
     done = tmp_path / "done.txt"
+    start_worker("a")
+    start_worker("b")
+    wait_until(start_worker.running, start_worker)  # both polling the queue before the jobs arrive
     jobs = [f"taak-{n}" for n in range(16)]
     for job in jobs:
         enqueue("tests.napsite.jobs.record", str(done), job, 0.4)
-    first = start_worker("a")
-    start_worker("b")
 
     def lines():
         return done.read_text().splitlines() if done.exists() else []
 
-    wait_until(lambda: len(lines()) >= len(jobs), first)
+    wait_until(lambda: len(lines()) >= len(jobs), start_worker)
     time.sleep(1)  # room for a doubled job to show up
 
     ran = sorted(line.split()[0] for line in lines())
