@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "django_q",
+    # Holds the background tasks' data migration (napsite/migrations); no models of its own.
+    "napsite",
     "actionlines",
     "measures",
     "reporting",
@@ -114,6 +117,13 @@ except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # The site and the task worker write to one file. A transaction takes the write lock when
+    # it begins (waiting up to the timeout for the other process) instead of failing at once
+    # with "database is locked" when two read-then-write transactions meet.
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    # The tests start a real worker process against the test database, so it is a file (in
+    # var/, per checkout; pytest-xdist gives each process its own) rather than in memory.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test_db.sqlite3")}
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # While PostgreSQL is unreachable a request fails within seconds instead of hanging a
     # worker; /healthz then answers 503 quickly.
@@ -246,6 +256,48 @@ NAP_IMPORT_UPLOAD_DIR = os.environ.get("NAP_IMPORT_UPLOAD_DIR") or str(
     BASE_DIR / "var" / "import-uploads"
 )
 NAP_IMPORT_UPLOAD_HOURS = env_int("NAP_IMPORT_UPLOAD_HOURS", 24, minimum=1)
+
+# Background tasks (django-q2, see README "Achtergrondtaken"). Jobs are rows in the default
+# database (the ORM broker), so they survive restarts and need nothing beyond the database; the
+# worker is `manage.py qcluster`. Retries with back-off come from napsite.tasks.enqueue.
+NAP_WORKERS = env_int("NAP_WORKERS", 2, minimum=1)
+# A job running longer than this is stopped and counts as failed.
+NAP_TASK_TIMEOUT = env_int("NAP_TASK_TIMEOUT", 600, minimum=1)
+# A failed job is tried at most this often in all, waiting base, 2 x base, 4 x base ... seconds
+# (at most an hour) between attempts.
+NAP_TASK_MAX_ATTEMPTS = env_int("NAP_TASK_MAX_ATTEMPTS", 5, minimum=1)
+NAP_TASK_RETRY_BASE_SECONDS = env_int("NAP_TASK_RETRY_BASE_SECONDS", 60, minimum=1)
+# The daily clean-up (napsite.tasks.clean_up) removes finished jobs older than this.
+NAP_TASK_KEEP_DAYS = env_int("NAP_TASK_KEEP_DAYS", 30, minimum=1)
+# ... and django-axes' records of logins (they hold IP addresses) older than this.
+NAP_LOGIN_LOG_DAYS = env_int("NAP_LOGIN_LOG_DAYS", 30, minimum=1)
+Q_CLUSTER = {
+    "name": "nap",
+    "orm": "default",
+    "workers": NAP_WORKERS,
+    "timeout": NAP_TASK_TIMEOUT,
+    # A worker takes a job by locking its row until now + retry; a job not finished by then is
+    # taken again (that is how a job outlives a worker that crashed). A cluster holds at most
+    # `queue_limit` + 1 taken jobs besides the ones running, so a job may wait two timeouts
+    # before it starts: retry must cover that and its own run, or it would run twice.
+    "queue_limit": NAP_WORKERS,
+    "retry": 3 * NAP_TASK_TIMEOUT + 60,
+    # A failed job leaves the queue at once; napsite.tasks queues its next attempt itself,
+    # later each time (the library would retry at a fixed interval, without back-off).
+    "ack_failures": True,
+    # Results are pruned by age in the daily clean-up, not by count after every job.
+    "save_limit": 0,
+    # After downtime a periodic job runs once, not once for every run it missed.
+    "catch_up": False,
+    # How often an idle worker asks the database for work.
+    "poll": 1,
+    # A worker process is replaced after a job that left it this large (in kB): large documents
+    # would otherwise keep their peak memory for good.
+    "max_rss": env_int("NAP_WORKER_MAX_MEMORY_MB", 1024, minimum=64) * 1024,
+    # Cluster statistics (`manage.py qinfo`, `qmonitor`) are seen by every process.
+    "cache": "shared",
+    "label": "Achtergrondtaken",
+}
 
 # Logs go to stderr (collected by the container runtime or systemd). Django logs the path and
 # status of failed requests, never their bodies; gunicorn's access log leaves out client

@@ -38,6 +38,8 @@ def editor_role(name: str) -> Group:
         roles.create_editor_roles(apps, schema_editor=None)
         reports = importlib.import_module("reporting.migrations.0002_coordinator_permissions")
         reports.grant_report_permissions(apps, schema_editor=None)
+        tasks = importlib.import_module("napsite.migrations.0001_background_tasks")
+        tasks.grant_task_permissions(apps, schema_editor=None)
     return Group.objects.get(name=name)
 
 

@@ -43,6 +43,8 @@ def test_coordinators_manage_activities_and_reference_data_but_not_users(db):
         *crud("actionlines", "actionline"),
         *crud("reporting", "progressreport"),
         "reporting.publish_progressreport",
+        # The background jobs, read only (napsite/migrations/0001_background_tasks.py).
+        *(f"django_q.view_{model}" for model in ("ormq", "success", "failure", "schedule")),
     }
 
 
