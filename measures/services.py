@@ -277,3 +277,54 @@ def change_status(activities: QuerySet, *, status: Status, note: str, user) -> l
                 save_activity(activity, user=user, base_version=activity.version, reason=note)
             )
     return changed
+
+
+# --- TEMPORARY SHIM for issue11-rounds: replaced by the issue11-review branch. ---
+def propose_changes(activity, *, user, base_version, changes, note="", source=""):
+    from .models import Proposal, ProposalState
+
+    stored = {name: getattr(value, "pk", value) for name, value in changes.items()}
+    direct = user.has_perm("measures.manage_all_activities")
+    with transaction.atomic():
+        if direct:
+            for name, value in changes.items():
+                setattr(activity, name, value)
+            save_activity(activity, user=user, base_version=base_version, reason=note)
+        return Proposal.objects.create(
+            activity=activity,
+            state=ProposalState.APPROVED if direct else ProposalState.SUBMITTED,
+            base_version=base_version,
+            changes=stored,
+            note=note,
+            source=source,
+            created_by=user,
+        )
+
+
+def approve_proposal(proposal, *, user):
+    from .models import ProposalState
+    from .signals import proposal_reviewed
+
+    with transaction.atomic():
+        activity = proposal.activity
+        for name, value in proposal.changes.items():
+            setattr(activity, Activity._meta.get_field(name).attname, value)
+        save_activity(activity, user=user, base_version=activity.version)
+        proposal.state = ProposalState.APPROVED
+        proposal.save()
+        transaction.on_commit(
+            lambda: proposal_reviewed.send(sender=type(proposal), proposal=proposal)
+        )
+
+
+def return_proposal(proposal, *, user, comment):
+    from .models import ProposalState
+    from .signals import proposal_reviewed
+
+    with transaction.atomic():
+        proposal.state = ProposalState.RETURNED
+        proposal.review_comment = comment
+        proposal.save()
+        transaction.on_commit(
+            lambda: proposal_reviewed.send(sender=type(proposal), proposal=proposal)
+        )
