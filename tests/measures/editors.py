@@ -40,6 +40,8 @@ def editor_role(name: str) -> Group:
         reports.grant_report_permissions(apps, schema_editor=None)
         tasks = importlib.import_module("napsite.migrations.0001_background_tasks")
         tasks.grant_task_permissions(apps, schema_editor=None)
+        rounds = importlib.import_module("reporting.migrations.0005_rounds")
+        rounds.grant_round_permissions(apps, schema_editor=None)
     return Group.objects.get(name=name)
 
 

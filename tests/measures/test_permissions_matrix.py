@@ -10,8 +10,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from measures import update_round
-from measures.models import Activity
+from measures.models import Activity, Proposal
+from reporting.rounds import spreadsheet as update_round
 from tests.factories import make_activity, make_status
 from tests.measures.editors import (
     CHANGELIST_URL,
@@ -180,7 +180,9 @@ def do_import(client, activity, world):
         ]
     )
     response = import_file(client, content, "bijwerkronde.csv")
-    return outcome(response, allowed=fresh(activity).status == world["closed"])
+    # Staff propose (reviewed by a coordinator), coordinators change at once: either counts.
+    proposed = Proposal.objects.filter(activity=activity).exists()
+    return outcome(response, allowed=proposed or fresh(activity).status == world["closed"])
 
 
 @pytest.mark.parametrize(("role", "target", "operation", "expected"), CELLS)

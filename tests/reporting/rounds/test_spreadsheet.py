@@ -11,8 +11,9 @@ from django.contrib.messages import get_messages
 from openpyxl import load_workbook
 
 from measures import services
-from measures.models import Activity, ActorMembership
-from measures.update_round import COLUMNS, UpdateRoundResource, UpdateTemplateXLSX
+from measures.models import Activity, ActorMembership, Proposal
+from measures.services import approve_proposal
+from reporting.rounds.spreadsheet import COLUMNS, UpdateRoundResource, UpdateTemplateXLSX
 from tests.factories import make_activity, make_status
 from tests.measures.editors import (
     CSV,
@@ -30,6 +31,14 @@ from tests.measures.editors import (
     xlsx_file,
     xlsx_rows,
 )
+
+
+def approve_pending(activity):
+    """A coordinator approves the activity's one pending proposal."""
+    [proposal] = Proposal.objects.filter(activity=activity, state="ingediend")
+    approve_proposal(proposal, user=make_coordinator())
+    activity.refresh_from_db()
+
 
 FORMULA_TITLE = '=HYPERLINK("http://example.invalid","klik")'
 BULLETED = "- eerste stap\n- tweede stap"
@@ -204,7 +213,9 @@ def test_the_preview_shows_per_row_what_changes_and_writes_nothing(client, round
     assert database_state() == before
 
 
-def test_confirming_applies_the_changes_once_with_history(client, round_, campaign, fatima):
+def test_confirming_proposes_the_changes_once_and_approval_applies_them(
+    client, round_, campaign, fatima
+):
     history_before = campaign.history.count()
     filled_in = edit_xlsx(
         round_, {("campagne", "Status"): "afgerond", ("campagne", "Wanneer"): "Q2 2025"}
@@ -214,20 +225,32 @@ def test_confirming_applies_the_changes_once_with_history(client, round_, campai
     response = confirm(client, preview)
 
     assert response.status_code == 302
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert messages == [
+        "Bijwerkronde verwerkt: 1 wijziging(en) ter beoordeling voorgelegd, 1 ongewijzigd."
+    ]
+    assert LogEntry.objects.get(object_id=str(campaign.pk)).change_message == (
+        "Wijziging voorgesteld via de bijwerkronde (import)."
+    )
+    # Nothing reaches the activity before a coordinator approves; the preview proposed nothing.
     campaign.refresh_from_db()
+    assert (campaign.status.code, campaign.version) == ("loopt", 1)
+    approve_pending(campaign)
     assert (campaign.status.code, campaign.timeframe_label) == ("afgerond", "Q2 2025")
     assert (campaign.end_year, campaign.end_quarter, campaign.version) == (2025, 2, 2)
-    assert campaign.updated_by == fatima
-    # The preview ran the same saves in a transaction that was rolled back: one record.
     assert campaign.history.count() == history_before + 1
-    latest = campaign.history.latest()
-    assert latest.history_user == fatima
-    assert latest.history_change_reason == "Bijwerkronde, bestand ronde-ocw.xlsx"
+
+
+def test_a_coordinators_import_applies_at_once(client, round_, campaign):
+    client.force_login(make_coordinator())
+    filled_in = edit_xlsx(download_template(client), {("campagne", "Status"): "afgerond"})
+
+    response = confirm(client, upload(client, filled_in, "ronde.xlsx"))
+
     messages = [str(m) for m in get_messages(response.wsgi_request)]
-    assert messages == ["Bijwerkronde verwerkt: 1 activiteit(en) bijgewerkt, 1 ongewijzigd."]
-    assert LogEntry.objects.get(object_id=str(campaign.pk)).change_message == (
-        "Bijgewerkt via de bijwerkronde (import)."
-    )
+    assert messages[-1].startswith("Bijwerkronde verwerkt: 1 activiteit(en) bijgewerkt,")
+    campaign.refresh_from_db()
+    assert (campaign.status.code, campaign.version) == ("afgerond", 2)
 
 
 def test_edits_in_the_context_columns_are_ignored_with_a_notice(client, round_, campaign):
@@ -251,7 +274,7 @@ def test_edits_in_the_context_columns_are_ignored_with_a_notice(client, round_, 
     [skipped] = result.noted_skipped_rows()
     assert skipped.line == 3
     assert "De kolom ‘Wie’ is alleen ter informatie" in skipped.notices[0]
-    campaign.refresh_from_db()
+    approve_pending(campaign)
     assert campaign.title == "Campagne over grenzen"
     assert campaign.status.code == "afgerond"
 
@@ -271,7 +294,7 @@ def test_a_row_someone_else_changed_after_the_export_but_the_editor_left_alone_i
     [skipped] = result.noted_skipped_rows()
     assert "u had deze rij niet aangepast" in skipped.notices[0]
     assert "Karin Bos" in skipped.notices[0]
-    campaign.refresh_from_db()
+    approve_pending(campaign)
     lessons.refresh_from_db()
     assert campaign.explanation == "Bijgewerkt door OCW."
     assert (lessons.status, lessons.version) == (closed_status, 2)
@@ -286,7 +309,7 @@ def test_csv_saved_by_dutch_excel_with_semicolons_is_read(client, round_, campai
     response = confirm(client, upload(client, filled_in, "ronde.csv"))
 
     assert response.status_code == 302
-    campaign.refresh_from_db()
+    approve_pending(campaign)
     assert (campaign.status.code, campaign.explanation) == ("afgerond", "Klaar.")
 
 
@@ -528,8 +551,7 @@ def test_confirming_twice_imports_once(client, round_, campaign):
     assert again.status_code == 302
     assert again.url == IMPORT_URL
     assert "al verwerkt of verlopen" in str(list(get_messages(again.wsgi_request))[-1])
-    campaign.refresh_from_db()
-    assert campaign.version == 2
+    assert Proposal.objects.filter(activity=campaign).count() == 1
 
 
 # Who may import and export -----------------------------------------------------------------
