@@ -489,27 +489,3 @@ class ActorMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} bij {self.actor}"
-
-
-# --- TEMPORARY SHIM for issue11-rounds: replaced by the issue11-review branch's Proposal. ---
-class ProposalState(models.TextChoices):
-    SUBMITTED = "ingediend", "Ingediend"
-    APPROVED = "goedgekeurd", "Goedgekeurd"
-    RETURNED = "teruggestuurd", "Teruggestuurd"
-
-
-class Proposal(models.Model):
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="proposals")
-    state = models.CharField(max_length=20, choices=ProposalState.choices)
-    base_version = models.PositiveIntegerField()
-    changes = models.JSONField(default=dict)
-    note = models.TextField(blank=True)
-    source = models.CharField(max_length=20, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    review_comment = models.TextField(blank=True)
-
-    def __str__(self) -> str:
-        return f"Voorstel {self.pk}"

@@ -2,7 +2,6 @@
 
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import Signal
 
 from actionlines.models import ActionLine
 
@@ -28,7 +27,3 @@ def connect() -> None:
     m2m_changed.connect(
         data_changed, sender=Activity.actors.through, dispatch_uid="public-data-actors"
     )
-
-
-# TEMPORARY SHIM for issue11-rounds: replaced by the issue11-review branch.
-proposal_reviewed = Signal()
