@@ -12,7 +12,8 @@ imports, so the resource checks them itself):
   ignored with a notice;
 - a row exported at an older version than the current one is refused, unless the editor left
   it untouched, in which case it is skipped (someone else's newer edit stays);
-- every write goes through ``services.save_activity``, so history and versions stay right;
+- every write goes through ``services.propose_changes``: a ministry employee's rows become
+  proposals for review, a coordinator's are saved by ``save_activity`` with history;
 - the preview writes nothing at all; the confirmation checks every row again and writes in
   one transaction, rolled back entirely if any row fails.
 """
@@ -842,8 +843,13 @@ class UpdateRoundResource(resources.ModelResource):
     def do_instance_save(self, instance, is_create):
         if is_create:  # get_or_init_instance never makes one; this guards that promise
             raise ValueError("The update round never creates activities.")
-        services.save_activity(
-            instance, user=self.user, base_version=instance.version, reason=self.change_reason
+        services.propose_changes(
+            instance,
+            user=self.user,
+            base_version=instance.version,
+            changes=self._checks[self._line].values,
+            note=self.change_reason,
+            source="spreadsheet",
         )
 
     def after_import_row(self, row, row_result, **kwargs):

@@ -38,6 +38,8 @@ def editor_role(name: str) -> Group:
         roles.create_editor_roles(apps, schema_editor=None)
         reports = importlib.import_module("reporting.migrations.0002_coordinator_permissions")
         reports.grant_report_permissions(apps, schema_editor=None)
+        review = importlib.import_module("measures.migrations.0007_proposal")
+        review.grant_review_permissions(apps, schema_editor=None)
     return Group.objects.get(name=name)
 
 
