@@ -272,3 +272,20 @@ def add_inline_row(form: RenderedForm, prefix: str, **values) -> None:
             form.data[f"{prefix}-{index}-{name.removeprefix(template)}"] = value
     for name, value in values.items():
         form.data[f"{prefix}-{index}-{name}"] = str(value)
+
+
+def review_url(proposal) -> str:
+    return reverse("admin:measures_proposal_change", args=[proposal.pk])
+
+
+PROPOSALS_URL = reverse("admin:measures_proposal_changelist")
+
+
+def approve(client, proposal, **extra):
+    """What the Approve button on the review page posts."""
+    return client.post(review_url(proposal), {"_approve": "1", **extra})
+
+
+def send_back(client, proposal, comment: str):
+    """What Return-with-comment on the review page posts."""
+    return client.post(review_url(proposal), {"_return": "1", "comment": comment})
