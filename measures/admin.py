@@ -18,7 +18,8 @@ from django.utils.timezone import localdate
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import exports, services
-from .models import Activity, ActivityActor, Actor, ActorMembership, Footnote, Status
+from .models import Activity, ActivityActor, Actor, ActorMembership, Footnote, Proposal, Status
+from .proposals_admin import ProposingAdminMixin
 from .resources import ActivityResource
 from .selectors import reference_date
 
@@ -138,6 +139,8 @@ class ActivityAdminForm(forms.ModelForm):
 
     # The admin supplies the model and fields (from the fieldsets of each role).
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Whether saving makes a proposal rather than a change (set per request by the admin).
+    proposing = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -164,6 +167,12 @@ class ActivityAdminForm(forms.ModelForm):
             merge = services.merge_edit(current, base_version, edited)
             self._prepare_next_save(current.version, merge.taken)
             raise ValidationError(self._conflict_lines(merge, cleaned_data), code="conflict")
+        if self.proposing:
+            # One proposal at a time per activity: checked here so the editor's input stays.
+            pending = Proposal.objects.pending().filter(activity=current)
+            pending = pending.select_related("proposed_by", "activity").first()
+            if pending is not None:
+                raise services.ProposalBlocked(pending)
         return cleaned_data
 
     def _prepare_next_save(self, version: int, taken: dict) -> None:
@@ -248,7 +257,7 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
 
 
 @admin.register(Activity)
-class ActivityAdmin(SimpleHistoryAdmin):
+class ActivityAdmin(ProposingAdminMixin, SimpleHistoryAdmin):
     form = ActivityAdminForm
     list_display = [
         "title",
@@ -431,29 +440,6 @@ class ActivityAdmin(SimpleHistoryAdmin):
         user = activity.updated_by
         return (user.get_full_name() or user.get_username()) if user else "-"
 
-    # Saving ----------------------------------------------------------------------------
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            services.save_activity(
-                obj, user=request.user, base_version=form.cleaned_data["version"]
-            )
-        else:
-            services.create_activity(obj, user=request.user)
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        form.instance.record_actors_in_history()
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except services.EditConflict:
-            # Someone saved between this form's check and its write; the transaction rolled
-            # back. Showing the form again runs the check against their version, which keeps
-            # the editor's input and shows what changed.
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
     # Actions ---------------------------------------------------------------------------
 
     @admin.action(description="Status wijzigen", permissions=["change"])
@@ -467,7 +453,7 @@ class ActivityAdmin(SimpleHistoryAdmin):
         if form.is_valid():
             status = form.cleaned_data["status"]
             try:
-                changed = services.change_status(
+                proposals = services.change_status(
                     queryset, status=status, note=form.cleaned_data["note"], user=request.user
                 )
             except services.EditConflict:
@@ -478,6 +464,17 @@ class ActivityAdmin(SimpleHistoryAdmin):
                     messages.ERROR,
                 )
                 return None
+            except services.ProposalBlocked as blocked:
+                self.message_user(request, " ".join(blocked.messages), messages.ERROR)
+                return None
+            if services.review_required(request.user):
+                self.message_user(
+                    request,
+                    f"Statuswijziging ingediend voor {len(proposals)} activiteit(en); die wacht "
+                    "op beoordeling door een coördinator.",
+                )
+                return None
+            changed = [proposal.activity for proposal in proposals]
             if changed:
                 LogEntry.objects.log_actions(
                     request.user.pk,

@@ -218,6 +218,10 @@ NAP_ROUND_REMINDER_DAYS = env_int("NAP_ROUND_REMINDER_DAYS", 3, minimum=0)
 # An activity not updated for this many days is flagged as stale to its editors.
 NAP_STALE_AFTER_DAYS = env_int("NAP_STALE_AFTER_DAYS", 180)
 
+# Four eyes: a ministry employee's change waits for a coordinator's approval before the public
+# sees it. Off (0) for deployments that do not want review: then every edit applies directly.
+NAP_REVIEW_REQUIRED = env_bool("NAP_REVIEW_REQUIRED", True)
+
 # House style of the report's documents (reporting/house_style.py): sober and
 # Rijkshuisstijl-like by default, deliberately not branded as any real ministry.
 NAP_HOUSE_ORGANISATION = os.environ.get("NAP_HOUSE_ORGANISATION", "").strip() or (

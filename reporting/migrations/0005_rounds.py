@@ -58,7 +58,7 @@ def plan_daily_job(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('measures', '0007_proposal_shim'),
+        ('measures', '0007_proposal'),
         ('django_q', '0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more'),
         ('reporting', '0003_progressreport_compared_with'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

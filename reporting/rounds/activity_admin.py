@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils.timezone import localdate
 from import_export.admin import ImportExportMixin
 
-from measures.admin import ActivityAdmin, manages_all_activities
+from measures import services
+from measures.admin import ActivityAdmin
 from measures.models import Activity
 
 from . import spreadsheet
@@ -88,26 +89,31 @@ class SpreadsheetActivityAdmin(spreadsheet.UpdateRoundAdminMixin, ImportExportMi
         return super().process_result(result, request)
 
     def add_success_message(self, result, request):
-        changed = len(result.changed_rows())
-        what = (
-            f"{changed} activiteit(en) bijgewerkt"
-            if manages_all_activities(request.user)
-            else f"{changed} wijziging(en) ter beoordeling voorgelegd"
-        )
+        updated = len(result.changed_rows())
+        if services.review_required(request.user):
+            self.message_user(
+                request,
+                f"Bijwerkronde verwerkt: wijzigingen voor {updated} activiteit(en) ingediend; "
+                "die wachten op beoordeling door een coördinator. "
+                f"{result.unchanged_count()} ongewijzigd.",
+            )
+            return
         self.message_user(
-            request, f"Bijwerkronde verwerkt: {what}, {result.unchanged_count()} ongewijzigd."
+            request,
+            f"Bijwerkronde verwerkt: {updated} activiteit(en) bijgewerkt, "
+            f"{result.unchanged_count()} ongewijzigd.",
         )
 
     def generate_log_entries(self, result, request):
+        if services.review_required(request.user):
+            return  # nothing changed yet: the proposals record who proposed what
         changed = [row.instance for row in result.changed_rows()]
         if changed:
             LogEntry.objects.log_actions(
                 request.user.pk,
                 changed,
                 CHANGE,
-                change_message="Bijgewerkt via de bijwerkronde (import)."
-                if manages_all_activities(request.user)
-                else "Wijziging voorgesteld via de bijwerkronde (import).",
+                change_message="Bijgewerkt via de bijwerkronde (import).",
                 single_object=len(changed) == 1,
             )
 

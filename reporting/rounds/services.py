@@ -14,11 +14,15 @@ from napsite.tasks import enqueue
 from ..models import ProgressReport
 from .models import Answer, RequestState, RoundState, UpdateRequest, UpdateRound
 
-# How the state of a proposal carries over to the request it answers.
+# How the state of a proposal carries over to the request it answers. A coordinator's own
+# change is applied at once ("toegepast"): an approved answer. A withdrawn proposal leaves the
+# request waiting for an answer again.
 STATE_OF_PROPOSAL = {
     ProposalState.SUBMITTED: RequestState.SUBMITTED,
+    ProposalState.APPLIED: RequestState.APPROVED,
     ProposalState.APPROVED: RequestState.APPROVED,
     ProposalState.RETURNED: RequestState.RETURNED,
+    ProposalState.WITHDRAWN: RequestState.OPEN,
 }
 
 
@@ -125,19 +129,21 @@ def answer_with_proposal(proposal) -> None:
         answer=Answer.CHANGED,
         proposal=proposal,
         submitted_at=timezone.now(),
-        submitted_by_id=proposal.created_by_id,
+        submitted_by_id=proposal.proposed_by_id,
         comment="",
     )
 
 
 def follow_review(proposal) -> list[int]:
-    """The coordinator approved or returned a proposal: its requests follow. Returns the ids
-    of requests that were returned (their submitters get a mail)."""
-    state = STATE_OF_PROPOSAL.get(proposal.state)
-    if state not in (RequestState.APPROVED, RequestState.RETURNED):
-        return []
+    """A coordinator approved or returned a proposal, or its proposer withdrew it: its
+    requests follow. Returns the ids of requests that were returned (their submitters get a
+    mail)."""
+    state = STATE_OF_PROPOSAL[proposal.state]
     requests = UpdateRequest.objects.filter(proposal=proposal).exclude(state=state)
     returned = list(requests.values_list("pk", flat=True)) if state == RequestState.RETURNED else []
+    if state == RequestState.OPEN:
+        requests.update(state=state, answer="", proposal=None, submitted_at=None, submitted_by=None)
+        return []
     requests.update(
         state=state,
         comment=proposal.review_comment if state == RequestState.RETURNED else "",

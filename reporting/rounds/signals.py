@@ -1,16 +1,16 @@
-"""Reporting follows measures' proposals; measures knows nothing of rounds (imports run one way)."""
+"""Reporting follows measures' proposals; measures knows nothing of rounds (imports run one way).
 
-from django.db.models.signals import post_save
+measures sends these signals after the proposal's transaction commits, whichever way the
+proposal was made (the form, a bulk change, a spreadsheet).
+"""
 
-from measures.models import Proposal
-from measures.signals import proposal_reviewed
+from measures.signals import proposal_reviewed, proposal_submitted, proposal_withdrawn
 
 from . import services
 
 
-def proposal_saved(sender, instance, created, **kwargs) -> None:
-    if created:
-        services.answer_with_proposal(instance)
+def proposal_was_submitted(sender, proposal, **kwargs) -> None:
+    services.answer_with_proposal(proposal)
 
 
 def proposal_was_reviewed(sender, proposal, **kwargs) -> None:
@@ -18,5 +18,6 @@ def proposal_was_reviewed(sender, proposal, **kwargs) -> None:
 
 
 def connect() -> None:
-    post_save.connect(proposal_saved, sender=Proposal, dispatch_uid="rounds-proposal-saved")
+    proposal_submitted.connect(proposal_was_submitted, dispatch_uid="rounds-proposal-submitted")
     proposal_reviewed.connect(proposal_was_reviewed, dispatch_uid="rounds-proposal-reviewed")
+    proposal_withdrawn.connect(proposal_was_reviewed, dispatch_uid="rounds-proposal-withdrawn")

@@ -126,7 +126,7 @@ def test_another_users_upload_cannot_be_confirmed(client, fatima, ocw, campaign)
     assert database_state() == before
     client.force_login(fatima)  # her own confirmation still works
     assert client.post(PROCESS_IMPORT_URL, fatimas_confirmation).status_code == 302
-    assert Proposal.objects.filter(activity=campaign, created_by=fatima).count() == 1
+    assert Proposal.objects.filter(activity=campaign, proposed_by=fatima).count() == 1
 
 
 def make_stale(path: Path, hours: float):
