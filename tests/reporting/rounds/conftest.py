@@ -52,6 +52,7 @@ def smtp(settings):
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
+    inbox.port = controller.port
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = controller.port
@@ -104,7 +105,7 @@ def run_queued() -> list:
 
     results = []
     for row in OrmQ.objects.order_by("id"):
-        task = row.task()
+        task = row.task
         row.delete()
         results.append(import_string(task["func"])(*task["args"], **task["kwargs"]))
     return results
