@@ -26,6 +26,7 @@ def test_ministry_staff_may_view_and_change_activities_and_their_footnotes(db):
         "measures.import_activity",
         "measures.export_activity",
         *crud("measures", "footnote"),
+        "measures.view_proposal",
     }
 
 
@@ -43,6 +44,8 @@ def test_coordinators_manage_activities_and_reference_data_but_not_users(db):
         *crud("actionlines", "actionline"),
         *crud("reporting", "progressreport"),
         "reporting.publish_progressreport",
+        "measures.view_proposal",
+        "measures.review_proposal",
     }
 
 
