@@ -124,9 +124,10 @@ def test_another_users_upload_cannot_be_confirmed(client, fatima, ocw, campaign)
     assert response.status_code == 302
     assert last_message(response) == REFUSED
     assert database_state() == before
+    assert not campaign.proposals.exists()
     client.force_login(fatima)  # her own confirmation still works
     assert client.post(PROCESS_IMPORT_URL, fatimas_confirmation).status_code == 302
-    assert Proposal.objects.filter(activity=campaign, proposed_by=fatima).count() == 1
+    assert campaign.proposals.pending().get().proposed_by == fatima
 
 
 def make_stale(path: Path, hours: float):
