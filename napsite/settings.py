@@ -120,7 +120,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The site and the task worker write to one file. A transaction takes the write lock when
     # it begins (waiting up to the timeout for the other process) instead of failing at once
     # with "database is locked" when two read-then-write transactions meet.
-    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    _sqlite_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _sqlite_options.setdefault("transaction_mode", "IMMEDIATE")
+    _sqlite_options.setdefault("timeout", 20)
     # The tests start a real worker process against the test database, so it is a file (in
     # var/, per checkout; pytest-xdist gives each process its own) rather than in memory.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test_db.sqlite3")}
