@@ -15,6 +15,7 @@ from . import selectors, services
 from .models import (
     AWAITING_ANSWER,
     MailPreference,
+    RequestState,
     RoundState,
     SentMail,
     UpdateRequest,
@@ -293,7 +294,7 @@ class UpdateRequestAdmin(admin.ModelAdmin):
         "answer",
         "submitted_by",
         "submitted_at",
-        "edit_link",
+        "next_step",
     ]
     list_filter = [RoundFilter, AwaitingFilter, StateFilter, ActorFilter, ActionLineFilter]
     search_fields = ["activity__title"]
@@ -333,13 +334,22 @@ class UpdateRequestAdmin(admin.ModelAdmin):
         return ", ".join(link.actor.code for link in request_.activity.actor_links.all())
 
     @admin.display(description="")
-    def edit_link(self, request_):
-        if not (request_.awaits_answer and request_.round.state == RoundState.OPEN):
+    def next_step(self, request_):
+        """What can be done with the request now: answer it, or review its answer."""
+        if request_.state == RequestState.SUBMITTED and request_.proposal_id:
+            url = reverse("admin:measures_proposal_change", args=[request_.proposal_id])
+            label = "Beoordelen"
+        elif request_.awaits_answer and request_.round.state == RoundState.OPEN:
+            url = reverse("admin:measures_activity_change", args=[request_.activity_id])
+            label = "Wijzigen"
+        else:
             return ""
         return format_html(
-            '<a href="{}">Wijzigen<span class="visually-hidden">: {}</span></a>',
-            reverse("admin:measures_activity_change", args=[request_.activity_id]),
+            '<a href="{}" aria-label="{}: {}">{}</a>',
+            url,
+            label,
             request_.activity.title,
+            label,
         )
 
     def has_add_permission(self, request):
