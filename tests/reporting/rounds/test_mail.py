@@ -217,3 +217,20 @@ def test_a_user_turns_the_digest_off_in_the_admin(client, world):
     assert client.post(url, {}).status_code in (302, 404)
     other.refresh_from_db()
     assert other.daily_digest is True
+
+
+def test_the_daily_round_job_is_planned_once_however_often_the_migration_runs(db):
+    import importlib
+
+    from django.apps import apps
+    from django_q.models import Schedule
+
+    migration = importlib.import_module("reporting.migrations.0005_rounds")
+    Schedule.objects.filter(name=migration.DAILY_JOB).delete()
+
+    migration.plan_daily_job(apps, schema_editor=None)
+    migration.plan_daily_job(apps, schema_editor=None)
+
+    [schedule] = Schedule.objects.filter(func="reporting.rounds.jobs.daily")
+    assert (schedule.schedule_type, schedule.repeats) == (Schedule.DAILY, -1)
+    assert timezone.localtime(schedule.next_run).time() == datetime.time(7, 0)

@@ -386,3 +386,21 @@ def test_a_staff_member_of_no_listed_actor_has_no_requests(client, world):
 
     assert page.context["my_requests"] == []
     assert "Er zijn in deze uitvraag geen verzoeken aan u." in page_text(page)
+
+
+def test_a_withdrawn_proposal_leaves_the_request_waiting_again(
+    world, django_capture_on_commit_callbacks
+):
+    update_round = open_a_round(world)
+    activity = world["szw_activity"]
+    with django_capture_on_commit_callbacks(execute=True):
+        proposal = measures_services.propose_changes(
+            activity,
+            user=world["jan"],
+            base_version=activity.version,
+            changes={"explanation": "Toch niet."},
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        measures_services.withdraw_proposal(proposal, user=world["jan"])
+
+    assert states(update_round)["Toezicht"] == ("open", "")
