@@ -564,7 +564,11 @@ def propose_changes(
     new = clean_changes(changes)
     with transaction.atomic():
         # The caller's instance may already hold the new values (an admin form does).
-        stored = Activity.objects.select_for_update().select_related("status").get(pk=activity.pk)
+        stored = (
+            Activity.objects.select_for_update(of=("self",))
+            .select_related("status")
+            .get(pk=activity.pk)
+        )
         if stored.version != base_version:
             raise EditConflict(activity.pk, base_version)
         old = proposable_values(stored, new)
@@ -610,7 +614,7 @@ def _require_reviewer(user) -> None:
 
 def _locked_pending(proposal: Proposal) -> Proposal:
     locked = (
-        Proposal.objects.select_for_update()
+        Proposal.objects.select_for_update(of=("self",))
         .select_related("proposed_by", "activity__status")
         .get(pk=proposal.pk)
     )
@@ -640,7 +644,7 @@ def approve_proposal(proposal: Proposal, *, user, seen_version: int | None = Non
     _require_reviewer(user)
     with transaction.atomic():
         proposal = _locked_pending(proposal)
-        activity = Activity.objects.select_for_update().select_related("status")
+        activity = Activity.objects.select_for_update(of=("self",)).select_related("status")
         activity = activity.get(pk=proposal.activity_id)
         fields = changed_since(proposal, activity)
         if fields and seen_version != activity.version:
