@@ -78,6 +78,11 @@ class ProgressReport(models.Model):
         verbose_name="vergeleken met",
     )
 
+    # What changed since ``compared_with``, computed and stored at publication (a list of
+    # ``changes.Change.as_dict()``): the annex of a published report reads only this, so a
+    # later change in the comparison never rewrites what was published. None for a draft.
+    changes = models.JSONField("wijzigingen", null=True, blank=True, editable=False)
+
     objects = ProgressReportManager()
 
     class Meta:

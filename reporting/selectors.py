@@ -1,10 +1,9 @@
 """Reading a report: its contents (frozen, live or from the history) and what changed since the
-previous published report. Every function here runs a fixed number of queries."""
+previous published report, or between any two. Every function here runs a fixed number of
+queries."""
 
 import datetime
-import difflib
 import itertools
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,6 +15,7 @@ from simple_history.models import to_historic
 from actionlines.models import ActionLine
 from measures.models import FOOTNOTE_MARKER, Activity, ActivityActor, Footnote, Status
 
+from .changes import KINDS, Change, KindChanges, compare_snapshots, entry_record
 from .models import ProgressReport, ReportEntry, ReportSection, ReportStatus
 
 
@@ -90,6 +90,13 @@ class ReportContents:
                 counts[position[entry.status.code]] += 1
             rows.append((section, counts, sum(counts)))
         return rows
+
+    @cached_property
+    def colours(self) -> dict[str, str]:
+        """Each status's colour by code, for the status chart. The live colours: a colour is
+        presentation, not something the report published (the snapshot keeps none)."""
+        codes = [status.code for status in self.statuses]
+        return dict(Status.objects.filter(code__in=codes).values_list("code", "colour"))
 
     @cached_property
     def summary_totals(self) -> tuple[list[int], int]:
@@ -280,118 +287,82 @@ def _activities_as_of(moment: datetime.datetime) -> tuple[list[Activity], dict, 
     return activities, footnotes, missing
 
 
-# -- what changed since the previous report -----------------------------------------------
-
-_WHITESPACE = re.compile(r"\s+")
-
-
-def _normalised(text: str) -> str:
-    return _WHITESPACE.sub(" ", text).strip()
-
-
-@dataclass
-class StatusChange:
-    entry: ReportEntry
-    previous_status: ReportStatus
-
-
-@dataclass
-class Rewrite:
-    entry: ReportEntry
-    previous_explanation: str
-
-    @cached_property
-    def word_diff(self) -> list[tuple[str, str]]:
-        """The explanation as (kind, text) pieces: kind is "same", "removed" or "added"."""
-        # Footnote markers read as "[12]" here; the diff is text, not links.
-        old = FOOTNOTE_MARKER.sub(r"[\1]", self.previous_explanation).split()
-        new = FOOTNOTE_MARKER.sub(r"[\1]", self.entry.explanation).split()
-        pieces = []
-        matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
-        for operation, old_start, old_end, new_start, new_end in matcher.get_opcodes():
-            if operation == "equal":
-                pieces.append(("same", " ".join(new[new_start:new_end])))
-                continue
-            if old_end > old_start:
-                pieces.append(("removed", " ".join(old[old_start:old_end])))
-            if new_end > new_start:
-                pieces.append(("added", " ".join(new[new_start:new_end])))
-        return pieces
-
-
-@dataclass
-class SectionChanges:
-    number: int
-    title: str
-    status_changes: list[StatusChange] = field(default_factory=list)
-    added: list[ReportEntry] = field(default_factory=list)
-    removed: list[ReportEntry] = field(default_factory=list)
-    rewritten: list[Rewrite] = field(default_factory=list)
+# -- what changed between two reports ----------------------------------------------------
 
 
 @dataclass
 class ReportChanges:
-    previous: ProgressReport | None
-    sections: list[SectionChanges]
+    """What changed from an older report to a newer one, grouped by kind for the annex."""
 
-    def _all(self, kind: str) -> list:
-        return [item for section in self.sections for item in getattr(section, kind)]
-
-    @cached_property
-    def status_changes(self) -> list[StatusChange]:
-        return self._all("status_changes")
+    older: ProgressReport | None  # None: nothing to compare with (a first report)
+    newer: ProgressReport
+    changes: list[Change] = field(default_factory=list)
 
     @cached_property
-    def added(self) -> list[ReportEntry]:
-        return self._all("added")
-
-    @cached_property
-    def removed(self) -> list[ReportEntry]:
-        return self._all("removed")
-
-    @cached_property
-    def rewritten(self) -> list[Rewrite]:
-        return self._all("rewritten")
+    def kinds(self) -> list[KindChanges]:
+        return [
+            KindChanges(kind, [change for change in self.changes if change.kind == kind.code])
+            for kind in KINDS
+        ]
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.status_changes or self.added or self.removed or self.rewritten)
+        return bool(self.changes)
+
+    @cached_property
+    def activity_count(self) -> int:
+        """How many activities changed in any way (one may change in several ways)."""
+        return len({change.activity_pk for change in self.changes})
+
+    @cached_property
+    def older_contents(self) -> "ReportContents | None":
+        """The older report's contents, for its status chart beside the newer one's."""
+        return None if self.older is None else report_contents(self.older)
+
+    def stored(self) -> list[dict]:
+        """As a published report keeps them (``ProgressReport.changes``)."""
+        return [change.as_dict() for change in self.changes]
+
+
+def compare_contents(older: ReportContents | None, newer: ReportContents) -> ReportChanges:
+    """Compare two reports' contents, activity by activity and field by field."""
+    if older is None:
+        return ReportChanges(None, newer.report)
+    records = compare_snapshots(
+        [entry_record(entry) for entry in older.entries],
+        [entry_record(entry) for entry in newer.entries],
+    )
+    changes = ReportChanges(older.report, newer.report, list(map(Change.from_dict, records)))
+    changes.older_contents = older  # already read: the status chart needs no second read
+    return changes
 
 
 def report_changes(contents: ReportContents) -> ReportChanges:
-    """Compare a report with its baseline (the previous published one), activity by activity.
+    """What changed since the report's baseline (the previous published report).
 
-    Both sides of a published report are frozen (its own snapshot and the protected baseline's),
-    so its changes never change.
-
-    Activities are matched on their identity, so a renamed activity is the same activity.
-    An explanation counts as rewritten when its words differ (not merely its line breaks).
+    A published report reads the changes stored at its publication: what it published as
+    changed stays so, whatever becomes of the comparison. A draft compares now.
     """
-    previous = contents.report.baseline()
-    if previous is None:
-        return ReportChanges(None, [])
-    before = report_contents(previous)
-    old_entries = {entry.activity_pk: entry for entry in before.entries}
-    new_entries = {entry.activity_pk: entry for entry in contents.entries}
+    report = contents.report
+    if report.is_published:
+        stored = [Change.from_dict(change) for change in report.changes]
+        return ReportChanges(report.compared_with, report, stored)
+    previous = report.baseline()
+    return compare_contents(previous and report_contents(previous), contents)
 
-    sections: dict[int, SectionChanges] = {}
 
-    def section_for(entry: ReportEntry) -> SectionChanges:
-        number = entry.section.number
-        if number not in sections:
-            sections[number] = SectionChanges(number, entry.section.title)
-        return sections[number]
+def _age(report: ProgressReport) -> tuple:
+    """Reports in time: by peildatum, then by publication; a draft after the published."""
+    return (
+        report.reference_date,
+        not report.is_published,
+        report.published_at or report.created_at,
+    )
 
-    for entry in contents.entries:
-        old = old_entries.get(entry.activity_pk)
-        if old is None:
-            section_for(entry).added.append(entry)
-            continue
-        if old.status.code != entry.status.code:
-            section_for(entry).status_changes.append(StatusChange(entry, old.status))
-        if _normalised(old.explanation) != _normalised(entry.explanation):
-            section_for(entry).rewritten.append(Rewrite(entry, old.explanation))
-    for entry in before.entries:
-        if entry.activity_pk not in new_entries:
-            section_for(entry).removed.append(entry)
-    return ReportChanges(previous, [sections[number] for number in sorted(sections)])
+
+def compare_reports(a: ProgressReport, b: ProgressReport) -> tuple[ReportContents, ReportChanges]:
+    """Any two reports compared, older to newer whichever order they are given in: the newer
+    one's contents and what changed."""
+    older, newer = sorted((a, b), key=_age)
+    newer_contents = report_contents(newer)
+    return newer_contents, compare_contents(report_contents(older), newer_contents)

@@ -1,4 +1,4 @@
-"""Writing reports: publishing freezes the snapshot."""
+"""Writing reports: publishing freezes the snapshot and what changed since the previous one."""
 
 import datetime
 
@@ -9,7 +9,7 @@ from django.utils import timezone
 from measures.selectors import reference_date
 
 from .models import ProgressReport, ReportEntry, ReportSection, ReportState, ReportStatus
-from .selectors import build_snapshot
+from .selectors import build_snapshot, compare_contents, report_contents
 
 NAP_2025 = {
     "slug": "voortgangsrapportage-nap-2025",
@@ -50,10 +50,12 @@ def publish_report(
     ReportSection.objects.bulk_create(contents.sections)
     ReportEntry.objects.bulk_create(contents.entries, batch_size=500)
     report.compared_with = report.previous_published()
+    baseline = report.compared_with and report_contents(report.compared_with)
+    report.changes = compare_contents(baseline, contents).stored()
     report.state = ReportState.PUBLISHED
     report.published_at = now or timezone.now()
     report.published_by = user if user is not None and user.is_authenticated else None
-    report.save(update_fields=["state", "published_at", "published_by", "compared_with"])
+    report.save(update_fields=["state", "published_at", "published_by", "compared_with", "changes"])
     return report
 
 

@@ -10,4 +10,6 @@ urlpatterns = [
     path("<slug:slug>.xlsx", views.report_xlsx, name="xlsx"),
     path("<slug:slug>/", views.report_detail, name="detail"),
     path("<slug:slug>/wijzigingen/", views.report_changes_page, name="changes"),
+    path("<slug:slug>/vergelijk/", views.report_compare_choice, name="compare-choice"),
+    path("<slug:slug>/vergelijk/<slug:other>/", views.report_compare, name="compare"),
 ]

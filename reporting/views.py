@@ -2,14 +2,15 @@ import io
 import logging
 
 from django.core.cache import cache
-from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.core.validators import slug_re
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 
 from measures.exports import XLSX_MIME_TYPE
 
 from .documents.xlsx import render_xlsx
 from .models import ProgressReport
-from .selectors import report_changes, report_contents
+from .selectors import compare_reports, report_changes, report_contents
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,35 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 
 def report_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    return render(request, "reporting/report_detail.html", _context(_report(request, slug)))
+    report = _report(request, slug)
+    others = ProgressReport.objects.published().exclude(pk=report.pk)
+    context = _context(report) | {"other_reports": list(others)}
+    return render(request, "reporting/report_detail.html", context)
+
+
+def report_compare(request: HttpRequest, slug: str, other: str) -> HttpResponse:
+    first, second = _report(request, slug), _report(request, other)
+    contents, changes = compare_reports(first, second)
+    context = {
+        "changes": changes,
+        "contents": contents,
+        # The address named them the other way round: say so, the page lists older to newer.
+        "swapped": changes.older != first,
+    }
+    return render(request, "reporting/report_compare.html", context)
+
+
+def report_compare_choice(request: HttpRequest, slug: str) -> HttpResponse:
+    """The report page's "compare with" form (GET, works without JavaScript)."""
+    report = _report(request, slug)
+    chosen = request.GET.get("met", "")
+    # Only a slug reaches the database: PostgreSQL refuses text with a NUL byte (an error 500).
+    other = slug_re.match(chosen) and (
+        ProgressReport.objects.visible_to(request.user).filter(slug=chosen).first()
+    )
+    if not other:
+        raise Http404("Kies een rapportage om mee te vergelijken.")
+    return redirect("reporting:compare", slug=report.slug, other=other.slug)
 
 
 def report_changes_page(request: HttpRequest, slug: str) -> HttpResponse:

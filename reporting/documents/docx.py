@@ -35,7 +35,7 @@ from measures.templatetags.explanations import _BLANK_LINES, _blocks
 from ..house_style import HouseStyle, house_style
 from ..models import ProgressReport
 from ..selectors import ReportChanges, ReportContents
-from ..templatetags.report_tags import dutch_list
+from ..templatetags.report_tags import dutch_list, status_chart
 from . import contents_and_changes
 
 TABLE_STYLE = "NAP Tabel"
@@ -66,6 +66,7 @@ def render_docx(report: ProgressReport) -> bytes:
             _heading(document, "Inleiding", 1)
             for paragraph in _BLANK_LINES.split(report.introduction.strip()):
                 _text(document.add_paragraph(), " ".join(paragraph.split("\n")))
+        _status_charts(document, contents, changes)
         _summary(document, contents)
         _legend(document, contents)
         for section in contents.sections:
@@ -469,73 +470,136 @@ def _section(document, section) -> None:
 
 def _changes(document, changes: ReportChanges) -> None:
     _heading(document, "Bijlage: wat is er veranderd", 1)
-    if changes.previous is None:
+    older = changes.older
+    if older is None:
         _text(
             document.add_paragraph(),
             "Dit is de eerste gepubliceerde rapportage: er is geen eerdere rapportage om mee "
             "te vergelijken.",
         )
         return
-    previous = changes.previous
     _text(
         document.add_paragraph(),
-        f"Vergeleken met {previous.title} (stand van zaken per {_date(previous.reference_date)}).",
+        f"Vergeleken met {older.title} (stand van zaken per {_date(older.reference_date)}).",
     )
-    for count, label in (
-        (len(changes.status_changes), "statuswijziging(en)"),
-        (len(changes.added), "nieuwe activiteit(en)"),
-        (len(changes.removed), "niet meer opgenomen"),
-        (len(changes.rewritten), "toelichting(en) herschreven"),
-    ):
-        _text(document.add_paragraph(style="List Bullet"), f"{count} {label}")
+    count = changes.activity_count
+    _text(
+        document.add_paragraph(),
+        f"{count} activiteit{'en zijn' if count != 1 else ' is'} veranderd:"
+        if count
+        else "Er is niets veranderd.",
+    )
+    for group in changes.kinds:
+        _text(
+            document.add_paragraph(style="List Bullet"),
+            f"{len(group.changes)} {group.count_label}",
+        )
+    for group in changes.kinds:
+        _heading(document, group.kind.heading, 2)
+        if not group.changes:
+            _text(document.add_paragraph(), group.kind.none)
+        elif group.kind.code == "toelichting":
+            _rewrites(document, group.changes)
+        else:
+            _change_table(document, group)
 
-    _heading(document, "Statuswijzigingen", 2)
-    if changes.status_changes:
-        table = _table(document, ["Activiteit", "Actielijn", "Was", "Is nu"])
-        for change in changes.status_changes:
-            _row(
-                table,
-                [
-                    change.entry.title,
-                    change.entry.section.number,
-                    _status(change.previous_status),
-                    _status(change.entry.status),
-                ],
-            )
-    else:
-        _text(document.add_paragraph(), "Geen activiteit heeft een andere status gekregen.")
 
-    for title, entries, status_header, empty in (
-        ("Nieuwe activiteiten", changes.added, "Status", "Er zijn geen activiteiten bijgekomen."),
-        (
-            "Niet meer opgenomen",
-            changes.removed,
-            "Laatste status",
-            "Alle activiteiten uit de vorige rapportage staan er nog in.",
-        ),
-    ):
-        _heading(document, title, 2)
-        if not entries:
-            _text(document.add_paragraph(), empty)
-            continue
-        table = _table(document, ["Activiteit", "Actielijn", status_header])
-        for entry in entries:
-            _row(table, [entry.title, entry.section.number, _status(entry.status)])
+def _change_value(change, side: str) -> str:
+    if change.kind in ("status", "nieuw", "vervallen"):
+        return _status(getattr(change, side))
+    text = change.text(side)
+    if change.kind == "wie" and side == "new":
+        for label, codes in (("Erbij", change.actors_added), ("Eraf", change.actors_removed)):
+            if codes:
+                text += f"\n{label}: {', '.join(codes)}"
+    return text
 
-    _heading(document, "Herschreven toelichtingen", 2)
-    if not changes.rewritten:
-        _text(document.add_paragraph(), "Geen toelichting is herschreven.")
-        return
+
+def _change_table(document, group) -> None:
+    sides = [
+        (side, header)
+        for side, header in (("old", group.kind.old_header), ("new", group.kind.new_header))
+        if header
+    ]
+    table = _table(document, ["Activiteit", "Actielijn", *(header for _, header in sides)])
+    for change in group.changes:
+        values = [change.title, change.section_number]
+        _row(table, [*values, *(_change_value(change, side) for side, _ in sides)])
+
+
+def _rewrites(document, rewrites) -> None:
     _text(
         document.add_paragraph(),
         "Doorgehaalde tekst is vervallen, onderstreepte tekst is nieuw.",
     )
-    for rewrite in changes.rewritten:
-        entry = rewrite.entry
+    for change in rewrites:
         title = document.add_paragraph()
-        _text(title, entry.title, bold=True)
-        _text(title, f" (actielijn {entry.section.number})")
+        _text(title, change.title, bold=True)
+        _text(title, f" (actielijn {change.section_number})")
         diff = document.add_paragraph()
-        for kind, text in rewrite.word_diff:
+        for kind, text in change.diff:
             _text(diff, text, strike=kind == "removed", underline=kind == "added")
             _text(diff, " ")
+
+
+# -- the status chart ------------------------------------------------------------------------
+# Word cannot hold the HTML report's SVG: the same chart as a table whose bar is a row of
+# shaded cells, as wide as their share, each with the status's symbol and number (the status
+# is never told by colour alone).
+
+BAR_WIDTH = Cm(18)
+MIN_SEGMENT = Cm(1.1)  # room for "✓ 12"
+
+
+def _shade(cell, colour: str) -> None:
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), colour.lstrip("#").upper())
+    cell._tc.get_or_add_tcPr().append(shading)
+
+
+def _status_charts(document, contents: ReportContents, changes: ReportChanges) -> None:
+    _heading(document, "Stand van zaken in beeld", 1)
+    charts = [status_chart(contents, "statusgrafiek")]
+    if changes.older_contents is not None:
+        charts.append(status_chart(changes.older_contents, "statusgrafiek-eerder"))
+    for index, chart in enumerate(charts):
+        report = chart.contents.report
+        _text(
+            document.add_paragraph(),
+            f"{'Ter vergelijking: a' if index else 'A'}ctiviteiten per actielijn en status in "
+            f"{report.title} (stand van zaken per {_date(report.reference_date)})",
+            bold=True,
+        )
+        widths = (Cm(3), BAR_WIDTH, PAGE_WIDTH - Cm(3) - BAR_WIDTH)
+        table = _table(document, ["Actielijn", "Verdeling over de statussen", "Totaal"], widths)
+        largest = max((row.total for row in chart.rows), default=0) or 1
+        for row in chart.rows:
+            cells = table.add_row().cells
+            _text(cells[0].paragraphs[0], f"Actielijn {row.section.number}")
+            _text(cells[2].paragraphs[0], row.total, bold=True)
+            _widths(cells, widths)
+            if row.segments:
+                _bar(cells[1], row.segments, largest, len(chart.legend))
+        legend = document.add_paragraph()
+        _text(legend, "Legenda: ")
+        _text(legend, "; ".join(_status(status) for status, _ in chart.legend))
+
+
+def _bar(cell, segments, largest: int, statuses: int) -> None:
+    """Each segment at least wide enough for its label, the rest of the bar shared out by
+    count, so that the longest action line fills the bar and the others compare by length."""
+    shared = BAR_WIDTH - MIN_SEGMENT * statuses
+    widths = [Emu(MIN_SEGMENT + shared * segment.count // largest) for segment in segments]
+    bar = cell.add_table(rows=1, cols=len(segments))
+    bar.autofit = False
+    for column, width in zip(bar.columns, widths, strict=True):
+        column.width = width
+    for part, segment, width in zip(bar.rows[0].cells, segments, widths, strict=True):
+        part.width = width
+        _shade(part, segment.colour)
+        icon = segment.status.icon
+        colour = RGBColor.from_string(segment.text_colour.lstrip("#").upper())
+        label = f"{icon} {segment.count}" if icon else str(segment.count)
+        _text(part.paragraphs[0], label, colour=colour).font.size = Pt(8)

@@ -45,32 +45,23 @@ def _summary_rows(contents: ReportContents):
 
 
 def _change_rows(changes: ReportChanges):
-    for section in changes.sections:
-        line = f"Actielijn {section.number}"
-        for change in section.status_changes:
+    for group in changes.kinds:
+        for change in group.changes:
             yield _cells(
                 [
-                    "Status gewijzigd",
-                    line,
-                    change.entry.title,
-                    change.previous_status.label,
-                    change.entry.status.label,
+                    group.kind.row_label,
+                    f"Actielijn {change.section_number}",
+                    change.title,
+                    change.text("old"),
+                    change.text("new"),
                 ]
             )
-        for entry in section.added:
-            yield _cells(["Nieuw", line, entry.title, "", entry.status.label])
-        for entry in section.removed:
-            yield _cells(["Niet meer opgenomen", line, entry.title, entry.status.label, ""])
-        for rewrite in section.rewritten:
-            yield _cells(
-                [
-                    "Toelichting herschreven",
-                    line,
-                    rewrite.entry.title,
-                    rewrite.previous_explanation,
-                    rewrite.entry.explanation,
-                ]
-            )
+
+
+def _change_count_rows(changes: ReportChanges):
+    yield _cells(["Activiteiten met een wijziging", changes.activity_count])
+    for group in changes.kinds:
+        yield _cells([group.kind.heading, len(group.changes)])
 
 
 def annex_tables(contents: ReportContents, changes: ReportChanges) -> list[Table]:
@@ -107,14 +98,23 @@ def annex_tables(contents: ReportContents, changes: ReportChanges) -> list[Table
             wrap=[False, True],
         ),
     ]
-    if changes.previous is not None:
+    if changes.older is not None:
+        tables.append(
+            Table(
+                "Wijzigingen in aantallen",
+                ["wijziging", "aantal"],
+                _change_count_rows(changes),
+                widths=[40, 10],
+                wrap=[True, False],
+            )
+        )
         tables.append(
             Table(
                 "Wijzigingen",
                 ["wijziging", "actielijn", "activiteit", "was", "is nu"],
                 _change_rows(changes),
                 widths=[24, 12, 50, 60, 60],
-                wrap=[False, False, True, True, True],
+                wrap=[True, False, True, True, True],
             )
         )
     return tables

@@ -59,6 +59,11 @@ def open_page(page, url: str, heading: str) -> None:
             "/rapportages/nap-2025/wijzigingen/",
             "Wat is er veranderd in Voortgangsrapportage NAP 2025?",
         ),
+        (
+            "/rapportages/nap-2025/vergelijk/nap-2024/",
+            "Wat is er veranderd van Voortgangsrapportage NAP 2024 naar "
+            "Voortgangsrapportage NAP 2025?",
+        ),
     ],
 )
 def test_report_pages_pass_axe(live_server, page, assert_accessible, two_reports, path, heading):
@@ -80,3 +85,13 @@ def test_footnote_links_lead_to_the_footnote_and_back(live_server, page, two_rep
     assert page.url.endswith("#voetnoot-1")
     page.click("#voetnoot-1 .footnote-back")
     assert page.url.endswith("#voetnoot-1-ref-1")
+
+
+def test_the_compare_form_leads_to_the_comparison(live_server, page, two_reports):
+    page.goto(live_server.url + "/rapportages/nap-2025/")
+
+    page.select_option("#vergelijk-met", "nap-2024")
+    page.click(".report-compare button[type=submit]")
+
+    assert page.url.endswith("/rapportages/nap-2025/vergelijk/nap-2024/")
+    assert page.locator("h1").inner_text().startswith("Wat is er veranderd van")

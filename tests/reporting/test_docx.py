@@ -152,7 +152,7 @@ def test_a_footnotes_url_is_printed_once_and_links(nap, draft):
 def test_every_tables_header_row_repeats_on_each_page(published):
     document = read(published)
 
-    assert len(document.tables) == 4  # summary, legend, two action lines
+    assert len(document.tables) == 5  # status chart, summary, legend, two action lines
     for table in document.tables:
         header = table.rows[0]._tr
         assert header.trPr is not None and header.trPr.find(qn("w:tblHeader")) is not None
@@ -167,6 +167,7 @@ def test_the_document_is_built_on_named_styles(published):
     headings = [text for style, text in styled if style == "Heading 1"]
     assert headings == [
         "Inleiding",
+        "Stand van zaken in beeld",
         "Samenvatting",
         "Statuslegenda",
         "Actielijn 1: Er zijn gedeelde maatschappelijke waarden en normen",
@@ -256,9 +257,14 @@ def test_the_changes_annex_lists_what_changed_since_the_previous_report(nap, pub
     headings = [b.text for b in annex if not isinstance(b, Table) and b.style.name == "Heading 2"]
     assert headings == [
         "Statuswijzigingen",
+        "Wanneer: opnieuw gepland",
+        "Wie: andere verantwoordelijken",
+        "Afwijking van de planning",
+        "Nieuwe titels",
+        "Herschreven toelichtingen",
+        "Voetnoten toegevoegd of vervallen",
         "Nieuwe activiteiten",
         "Niet meer opgenomen",
-        "Herschreven toelichtingen",
     ]
     tables = [table_rows(b) for b in annex if isinstance(b, Table)]
     assert tables[0] == [

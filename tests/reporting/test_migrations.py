@@ -17,8 +17,16 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+@pytest.fixture
+def back_to_latest():
+    """Tests after these find the database fully migrated again."""
+    yield
+    executor = MigrationExecutor(connection)
+    migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
-def test_published_reports_keep_the_baseline_they_were_shown_with():
+def test_published_reports_keep_the_baseline_they_were_shown_with(back_to_latest):
     apps = migrate(BEFORE)
     ProgressReport = apps.get_model("reporting", "ProgressReport")
 
@@ -51,3 +59,53 @@ def test_published_reports_keep_the_baseline_they_were_shown_with():
         second.slug: same_day_later.slug,
         "concept": None,
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reports_published_before_get_their_changes_stored(back_to_latest, client):
+    apps = migrate([("reporting", "0003_progressreport_compared_with")])
+    ProgressReport = apps.get_model("reporting", "ProgressReport")
+    published_at = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+
+    def report(slug, days, compared_with=None, *, when, status):
+        made = ProgressReport.objects.create(
+            title=slug,
+            slug=slug,
+            reference_date=datetime.date(2025, 1, 1) + datetime.timedelta(days=days),
+            state="gepubliceerd",
+            published_at=published_at + datetime.timedelta(days=days),
+            compared_with=compared_with,
+        )
+        section = made.sections.create(number=1, title="Normen")
+        code, label = status
+        frozen = made.statuses.create(code=code, label=label, definition="-", icon="→")
+        made.entries.create(
+            section=section,
+            status=frozen,
+            position=1,
+            activity_pk=7,
+            slug="campagne",
+            title="Publiekscampagne",
+            timeframe_label=when,
+            actors=[{"code": "OCW", "name": "OCW"}],
+            explanation="Tekst.",
+        )
+        return made
+
+    first = report("eerste", 0, when="2024", status=("loopt", "Loopt"))
+    report("tweede", 100, first, when="Q1 2025", status=("afgerond", "Afgerond"))
+
+    migrate([("reporting", "0004_progressreport_changes")])
+    stored = dict(CurrentProgressReport.objects.values_list("slug", "changes"))
+
+    assert stored["eerste"] == []
+    assert [(c["kind"], c["old"], c["new"]) for c in stored["tweede"]] == [
+        (
+            "status",
+            {"code": "loopt", "label": "Loopt", "icon": "→"},
+            {"code": "afgerond", "label": "Afgerond", "icon": "→"},
+        ),
+        ("wanneer", "2024", "Q1 2025"),
+    ]
+    page = client.get("/rapportages/tweede/wijzigingen/").text
+    assert "<strong>1</strong> activiteit opnieuw gepland (Wanneer)" in page

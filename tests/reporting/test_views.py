@@ -57,6 +57,7 @@ def test_the_report_has_the_layout_of_the_annex(client, published):
     assert headings == [
         "Inhoud",
         "Inleiding",
+        "Stand van zaken in beeld",
         "Samenvatting",
         "Statuslegenda",
         "Actielijn 1: Er zijn gedeelde maatschappelijke waarden en normen",
