@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('measures', '0007_proposal'),
         ('django_q', '0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more'),
-        ('reporting', '0003_progressreport_compared_with'),
+        ('reporting', '0004_progressreport_changes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
