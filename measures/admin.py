@@ -10,19 +10,16 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.timezone import localdate
-from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import exports, services, update_round
-from .models import Activity, ActivityActor, Actor, ActorMembership, Footnote, Status
+from . import exports, services
+from .models import Activity, ActivityActor, Actor, ActorMembership, Footnote, Proposal, Status
+from .proposals_admin import ProposingAdminMixin
 from .resources import ActivityResource
 from .selectors import reference_date
 
@@ -142,6 +139,8 @@ class ActivityAdminForm(forms.ModelForm):
 
     # The admin supplies the model and fields (from the fieldsets of each role).
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Whether saving makes a proposal rather than a change (set per request by the admin).
+    proposing = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -168,6 +167,12 @@ class ActivityAdminForm(forms.ModelForm):
             merge = services.merge_edit(current, base_version, edited)
             self._prepare_next_save(current.version, merge.taken)
             raise ValidationError(self._conflict_lines(merge, cleaned_data), code="conflict")
+        if self.proposing:
+            # One proposal at a time per activity: checked here so the editor's input stays.
+            pending = Proposal.objects.pending().filter(activity=current)
+            pending = pending.select_related("proposed_by", "activity").first()
+            if pending is not None:
+                raise services.ProposalBlocked(pending)
         return cleaned_data
 
     def _prepare_next_save(self, version: int, taken: dict) -> None:
@@ -252,7 +257,7 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
 
 
 @admin.register(Activity)
-class ActivityAdmin(update_round.UpdateRoundAdminMixin, ImportExportMixin, SimpleHistoryAdmin):
+class ActivityAdmin(ProposingAdminMixin, SimpleHistoryAdmin):
     form = ActivityAdminForm
     list_display = [
         "title",
@@ -330,17 +335,6 @@ class ActivityAdmin(update_round.UpdateRoundAdminMixin, ImportExportMixin, Simpl
         (None, {"fields": ["explanation", "is_public_text", "updated_at", "updated_by_name"]}),
     ]
     staff_readonly_fields = ["title"]
-
-    # The spreadsheet update round.
-    resource_classes = [update_round.UpdateRoundResource]
-    import_formats = update_round.UPDATE_ROUND_FORMATS
-    export_formats = update_round.UPDATE_ROUND_FORMATS
-    import_form_class = update_round.UpdateRoundImportForm
-    export_form_class = update_round.UpdateTemplateExportForm
-    import_template_name = "admin/measures/activity/import.html"
-    export_template_name = "admin/measures/activity/export.html"
-    import_export_change_list_template = "admin/measures/activity/change_list.html"
-    to_encoding = "utf-8-sig"  # a BOM, or Excel mangles accented letters in the CSV
 
     # Who may see and change what -------------------------------------------------------
 
@@ -446,29 +440,6 @@ class ActivityAdmin(update_round.UpdateRoundAdminMixin, ImportExportMixin, Simpl
         user = activity.updated_by
         return (user.get_full_name() or user.get_username()) if user else "-"
 
-    # Saving ----------------------------------------------------------------------------
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            services.save_activity(
-                obj, user=request.user, base_version=form.cleaned_data["version"]
-            )
-        else:
-            services.create_activity(obj, user=request.user)
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        form.instance.record_actors_in_history()
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except services.EditConflict:
-            # Someone saved between this form's check and its write; the transaction rolled
-            # back. Showing the form again runs the check against their version, which keeps
-            # the editor's input and shows what changed.
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
     # Actions ---------------------------------------------------------------------------
 
     @admin.action(description="Status wijzigen", permissions=["change"])
@@ -482,7 +453,7 @@ class ActivityAdmin(update_round.UpdateRoundAdminMixin, ImportExportMixin, Simpl
         if form.is_valid():
             status = form.cleaned_data["status"]
             try:
-                changed = services.change_status(
+                proposals = services.change_status(
                     queryset, status=status, note=form.cleaned_data["note"], user=request.user
                 )
             except services.EditConflict:
@@ -493,6 +464,17 @@ class ActivityAdmin(update_round.UpdateRoundAdminMixin, ImportExportMixin, Simpl
                     messages.ERROR,
                 )
                 return None
+            except services.ProposalBlocked as blocked:
+                self.message_user(request, " ".join(blocked.messages), messages.ERROR)
+                return None
+            if services.review_required(request.user):
+                self.message_user(
+                    request,
+                    f"Statuswijziging ingediend voor {len(proposals)} activiteit(en); die wacht "
+                    "op beoordeling door een coördinator.",
+                )
+                return None
+            changed = [proposal.activity for proposal in proposals]
             if changed:
                 LogEntry.objects.log_actions(
                     request.user.pk,
@@ -528,79 +510,3 @@ class ActivityAdmin(update_round.UpdateRoundAdminMixin, ImportExportMixin, Simpl
         )
         resource = ActivityResource(base_url=request.build_absolute_uri("/"))
         return exports.activities_workbook(queryset, resource, metadata)
-
-    # The spreadsheet update round ------------------------------------------------------
-
-    def get_resource_kwargs(self, request, *args, **kwargs):
-        return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
-
-    def get_import_data_kwargs(self, **kwargs):
-        # All or nothing: by default a confirmed import keeps the valid rows of a file that
-        # has invalid ones (for instance a row someone changed since the preview).
-        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
-
-    def get_export_filename(self, request, queryset, file_format):
-        return f"bijwerksjabloon-activiteiten-{localdate():%Y-%m-%d}.{file_format.get_extension()}"
-
-    def add_data_read_fail_error_to_form(self, form, e):
-        form.add_error("import_file", update_round.unreadable_file_message(e))
-
-    def export_action(self, request):
-        try:
-            return super().export_action(request)
-        except IncorrectLookupParameters:
-            # A tampered filter in the address: do what the changelist does.
-            return HttpResponseRedirect(reverse("admin:measures_activity_changelist") + "?e=1")
-
-    def process_import(self, request, **kwargs):
-        try:
-            return super().process_import(request, **kwargs)
-        except FileNotFoundError:
-            # The uploaded file is removed once processed: a second click on "confirm".
-            self.message_user(
-                request,
-                "Deze import is al verwerkt of verlopen. Upload het bestand opnieuw.",
-                messages.ERROR,
-            )
-            return HttpResponseRedirect(reverse("admin:measures_activity_import"))
-
-    def process_result(self, result, request):
-        if result.has_errors() or result.has_validation_errors():
-            # Found only now (someone saved since the preview): everything was rolled back.
-            self.message_user(
-                request,
-                "Er is niets geïmporteerd: bij het bevestigen bleken rijen niet (meer) in "
-                "orde. Zie hieronder; pas het bestand aan en upload het opnieuw.",
-                messages.ERROR,
-            )
-            form_class = self.get_import_form_class(request)
-            form = form_class(self.get_import_formats(), self.get_import_resource_classes(request))
-            context = {
-                **self.get_import_context_data(),
-                **self.admin_site.each_context(request),
-                "title": "Bijwerkronde importeren",
-                "form": form,
-                "opts": self.opts,
-                "result": result,
-            }
-            return TemplateResponse(request, [self.import_template_name], context)
-        return super().process_result(result, request)
-
-    def add_success_message(self, result, request):
-        updated = len(result.changed_rows())
-        self.message_user(
-            request,
-            f"Bijwerkronde verwerkt: {updated} activiteit(en) bijgewerkt, "
-            f"{result.unchanged_count()} ongewijzigd.",
-        )
-
-    def generate_log_entries(self, result, request):
-        changed = [row.instance for row in result.changed_rows()]
-        if changed:
-            LogEntry.objects.log_actions(
-                request.user.pk,
-                changed,
-                CHANGE,
-                change_message="Bijgewerkt via de bijwerkronde (import).",
-                single_object=len(changed) == 1,
-            )

@@ -489,3 +489,121 @@ class ActorMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} bij {self.actor}"
+
+
+# What a proposal may change, in the order a reviewer reads them (the report's columns).
+PROPOSAL_FIELDS = [
+    "status",
+    "timeframe_label",
+    "actors",
+    "explanation",
+    "footnotes",
+    "deviates_from_plan",
+]
+
+
+class ProposalState(models.TextChoices):
+    SUBMITTED = "ingediend", "Ingediend"
+    APPROVED = "goedgekeurd", "Goedgekeurd"
+    RETURNED = "teruggestuurd", "Teruggestuurd"
+    # The proposer took it back before anyone reviewed it.
+    WITHDRAWN = "ingetrokken", "Ingetrokken"
+    # A coordinator's own change (or any change with review switched off): applied at once,
+    # recorded here so every change by every route leaves the same trace.
+    APPLIED = "toegepast", "Direct toegepast"
+
+
+class ProposalSource(models.TextChoices):
+    FORM = "formulier", "Formulier"
+    BULK = "bulk", "Status van een selectie"
+    SPREADSHEET = "spreadsheet", "Bijwerkronde (spreadsheet)"
+
+
+class ProposalQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(state=ProposalState.SUBMITTED)
+
+    def for_user(self, user):
+        """The proposals this user may see: all for coordinators, otherwise those on the
+        activities of the user's own actors (whoever of their colleagues made them)."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.has_perm("measures.review_proposal") or user.has_perm(
+            "measures.manage_all_activities"
+        ):
+            return self
+        return self.filter(activity__in=Activity.objects.editable_by(user).values("pk"))
+
+
+class Proposal(models.Model):
+    """A change to an activity that waits for a coordinator's review (four eyes).
+
+    The activity row keeps the approved values, so the public site, every export and every
+    report show only approved data by construction; the proposed values live here until a
+    coordinator approves them (``services.approve_proposal``).
+
+    ``changes`` holds, per field of ``PROPOSAL_FIELDS`` that the proposal changes,
+    ``{"old": ..., "new": ...}`` as JSON: the status by code, the actors as a list of codes, the
+    footnotes as a list of ``{"number", "text", "url"}``, the rest as they are. "old" is the
+    value at ``base_version``, the version the proposer saw.
+    """
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="proposals", verbose_name="activiteit"
+    )
+    state = models.CharField(
+        "stand", max_length=20, choices=ProposalState.choices, default=ProposalState.SUBMITTED
+    )
+    source = models.CharField(
+        "via", max_length=20, choices=ProposalSource.choices, default=ProposalSource.FORM
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="ingediend door",
+    )
+    created_at = models.DateTimeField("ingediend op", default=timezone.now)
+    base_version = models.PositiveIntegerField("gemaakt op versie")
+    changes = models.JSONField("wijzigingen")
+    note = models.TextField("toelichting bij het voorstel", blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="beoordeeld door",
+    )
+    reviewed_at = models.DateTimeField("beoordeeld op", null=True, blank=True)
+    review_comment = models.TextField("opmerking van de coördinator", blank=True)
+    # The version of the activity that applying the proposal made.
+    applied_version = models.PositiveIntegerField("toegepast als versie", null=True, blank=True)
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "voorstel"
+        verbose_name_plural = "voorstellen"
+        permissions = [
+            ("review_proposal", "Mag voorstellen beoordelen (goedkeuren of terugsturen)"),
+        ]
+        indexes = [models.Index(fields=["state", "created_at"], name="proposal_state_created")]
+        constraints = [
+            # One proposal at a time waits per activity: a reviewer never has to choose
+            # between two ministries' versions of the same activity.
+            models.UniqueConstraint(
+                fields=["activity"],
+                condition=Q(state="ingediend"),
+                name="proposal_one_pending_per_activity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Voorstel {self.pk} voor ‘{self.activity}’"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == ProposalState.SUBMITTED

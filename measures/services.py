@@ -1,18 +1,26 @@
 """Writes to activities: creating one, the conflict-safe save, the merge of an edit that
-started from an older version, and the bulk status change.
+started from an older version, the bulk status change, and proposals with their review.
 
 Every edit of an activity, whether in the admin form, a bulk action or a spreadsheet import,
 goes through ``save_activity``. It bumps ``Activity.version`` with a compare-and-swap, so an
 edit based on an older version is refused instead of silently overwriting someone's work.
 The lock itself never reads the history; only ``merge_edit`` does, to tell the editor what
 changed, and where the history has a gap it refuses to guess.
+
+Four eyes (``NAP_REVIEW_REQUIRED``, on by default): a ministry employee's change, by any
+route, becomes a ``Proposal`` (``propose_changes``) and reaches the activity only when a
+coordinator approves it (``approve_proposal``), through ``save_activity``. The activity row
+always holds approved values, so nothing public has to filter proposals out.
 """
 
 import dataclasses
 import datetime
 from collections.abc import Mapping
 
-from django.db import transaction
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
 from django.db.models import Min, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -20,7 +28,20 @@ from django.utils.text import Truncator, capfirst
 
 from actionlines.models import ActionLine
 
-from .models import Activity, ActivityActor, Footnote, HistoricalActivityActor, Status
+from .models import (
+    EXPLANATION_MAX_LENGTH,
+    PROPOSAL_FIELDS,
+    Activity,
+    ActivityActor,
+    Actor,
+    Footnote,
+    HistoricalActivityActor,
+    Proposal,
+    ProposalSource,
+    ProposalState,
+    Status,
+)
+from .signals import proposal_reviewed, proposal_submitted, proposal_withdrawn, send_after_commit
 
 # What an editor is told about when someone else saved in between (derived fields such as
 # start_year follow from these, bookkeeping fields such as version are left out).
@@ -260,20 +281,437 @@ def record_history(activities: list[Activity], *, update: bool = False, reason: 
     Footnote.history.bulk_history_create(footnotes, default_change_reason=reason)
 
 
-def change_status(activities: QuerySet, *, status: Status, note: str, user) -> list[Activity]:
+def change_status(activities: QuerySet, *, status: Status, note: str, user) -> list[Proposal]:
     """Give the activities this status, with the note in their history; all or none.
 
     Only activities the user may change are touched, and those that already have the status
-    are left alone. Returns the activities that changed.
+    are left alone. Each change goes through ``propose_changes``: a coordinator's applies at
+    once, a ministry employee's becomes a proposal. Returns one proposal per activity changed
+    (state "toegepast" or "ingediend").
     """
     note = note.strip()
     if not note:
         raise ValueError("A status change needs a note.")
-    changed = []
     with transaction.atomic():
-        for activity in activities.editable_by(user).exclude(status=status):
-            activity.status = status
-            changed.append(
-                save_activity(activity, user=user, base_version=activity.version, reason=note)
+        return [
+            propose_changes(
+                activity,
+                user=user,
+                base_version=activity.version,
+                changes={"status": status},
+                note=note,
+                source=ProposalSource.BULK,
             )
-    return changed
+            for activity in activities.editable_by(user).exclude(status=status)
+        ]
+
+
+# Proposals ---------------------------------------------------------------------------------
+
+
+class ProposalBlocked(ValidationError):
+    """Another proposal for this activity still waits for review."""
+
+    def __init__(self, pending: Proposal | None = None):
+        if pending is None:
+            message = (
+                "Er is zojuist al een voorstel voor deze activiteit ingediend. Wacht tot een "
+                "coördinator het heeft beoordeeld."
+            )
+        else:
+            when = date_format(timezone.localtime(pending.created_at), "j F Y \\o\\m H:i")
+            message = (
+                f"Voor ‘{pending.activity}’ wacht al een voorstel op beoordeling (van "
+                f"{_user_name(pending.proposed_by)}, ingediend op {when}). Er is niets "
+                "ingediend. Wacht tot een coördinator dat voorstel heeft beoordeeld, of laat "
+                "de indiener het intrekken."
+            )
+        super().__init__(message, code="pending")
+
+
+class ProposalNotPending(ValidationError):
+    def __init__(self, proposal: Proposal):
+        super().__init__(
+            f"Dit voorstel is al afgehandeld ({proposal.get_state_display().lower()}).",
+            code="not-pending",
+        )
+
+
+class StaleProposal(Exception):
+    """The proposal was made against an older version, and what it changes has changed
+    since: approving it would silently undo that later change."""
+
+    def __init__(self, proposal: Proposal, current_version: int, fields: list[str]):
+        self.proposal = proposal
+        self.current_version = current_version
+        self.fields = fields
+        labels = ", ".join(field_label(name) for name in fields)
+        super().__init__(
+            f"Voorstel {proposal.pk} is gemaakt op versie {proposal.base_version}; de activiteit "
+            f"is nu versie {current_version}, en sindsdien is ook gewijzigd: {labels}. Bekijk "
+            "de verschillen met de huidige versie voordat u het goedkeurt, of stuur het terug."
+        )
+
+
+_FIELD_LABELS = {"actors": "Wie", "footnotes": "Voetnoten"}
+
+
+def field_label(name: str) -> str:
+    if name in _FIELD_LABELS:
+        return _FIELD_LABELS[name]
+    return capfirst(Activity._meta.get_field(name).verbose_name)
+
+
+def review_required(user) -> bool:
+    """Whether this user's changes wait for review: everyone's but a reviewer's own (they are
+    the second pair of eyes), unless review is switched off (NAP_REVIEW_REQUIRED)."""
+    return settings.NAP_REVIEW_REQUIRED and not user.has_perm("measures.review_proposal")
+
+
+def _text(value) -> str:
+    return str(value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _clean_status(value) -> str:
+    if isinstance(value, Status):
+        return value.code
+    if not Status.objects.filter(code=value).exists():
+        raise ValidationError(f"Onbekende status ‘{Truncator(str(value)).chars(40)}’.")
+    return value
+
+
+def _clean_timeframe(value) -> str:
+    text = _text(value)
+    limit = Activity._meta.get_field("timeframe_label").max_length
+    if len(text) > limit:
+        raise ValidationError(f"‘Wanneer’ is te lang: hoogstens {limit} tekens.")
+    return text
+
+
+def _clean_explanation(value) -> str:
+    text = _text(value)
+    if not text:
+        raise ValidationError("De toelichting is leeg; die is verplicht.")
+    if len(text) > EXPLANATION_MAX_LENGTH:
+        limit = f"{EXPLANATION_MAX_LENGTH:,}".replace(",", ".")
+        raise ValidationError(f"De toelichting is te lang: hoogstens {limit} tekens.")
+    return text
+
+
+def _clean_flag(value) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError("Kies ja of nee.")
+    return value
+
+
+def _clean_actors(value) -> list[str]:
+    codes = [actor.code if isinstance(actor, Actor) else str(actor) for actor in value]
+    if len(set(codes)) != len(codes):
+        raise ValidationError("Een actor staat er meer dan eens bij.")
+    unknown = set(codes) - set(Actor.objects.filter(code__in=codes).values_list("code", flat=True))
+    if unknown:
+        raise ValidationError(f"Onbekende actor(en): {', '.join(sorted(unknown))}.")
+    return codes
+
+
+def _clean_footnotes(value) -> list[dict]:
+    footnotes = []
+    check_url = URLValidator()
+    for item in value:
+        if isinstance(item, Footnote):
+            item = {"number": item.number, "text": item.text, "url": item.url}
+        number, text, url = item.get("number"), _text(item.get("text")), _text(item.get("url"))
+        if not isinstance(number, int) or number < 1:
+            raise ValidationError("Een voetnootnummer is een geheel getal vanaf 1.")
+        if not text:
+            raise ValidationError(f"Voetnoot {number} heeft geen tekst.")
+        if url:
+            try:
+                check_url(url)
+            except ValidationError as error:
+                raise ValidationError(f"De link van voetnoot {number} is geen webadres.") from error
+        footnotes.append({"number": number, "text": text, "url": url})
+    numbers = [footnote["number"] for footnote in footnotes]
+    if len(set(numbers)) != len(numbers):
+        raise ValidationError("Een voetnootnummer staat er meer dan eens bij.")
+    return footnotes
+
+
+_CLEANERS = {
+    "status": _clean_status,
+    "timeframe_label": _clean_timeframe,
+    "actors": _clean_actors,
+    "explanation": _clean_explanation,
+    "footnotes": _clean_footnotes,
+    "deviates_from_plan": _clean_flag,
+}
+
+
+def clean_changes(changes: Mapping[str, object]) -> dict[str, object]:
+    """The proposed values in their stored (JSON) form; a Dutch ValidationError per field."""
+    unknown = [name for name in changes if name not in PROPOSAL_FIELDS]
+    if unknown:
+        raise ValidationError(
+            f"Deze velden kunnen niet via een voorstel worden gewijzigd: {', '.join(unknown)}."
+        )
+    cleaned, errors = {}, {}
+    for name, value in changes.items():
+        try:
+            cleaned[name] = _CLEANERS[name](value)
+        except ValidationError as error:
+            errors[name] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def proposable_values(activity: Activity, names) -> dict[str, object]:
+    """The activity's stored values of these fields, in a proposal's JSON form."""
+    values = {}
+    for name in names:
+        if name == "status":
+            values[name] = activity.status.code
+        elif name == "actors":
+            links = activity.actor_links.order_by("position", "pk")
+            values[name] = list(links.values_list("actor__code", flat=True))
+        elif name == "footnotes":
+            rows = activity.footnotes.order_by("position", "number")
+            values[name] = [
+                {"number": number, "text": text, "url": url}
+                for number, text, url in rows.values_list("number", "text", "url")
+            ]
+        elif isinstance(getattr(activity, name), str):
+            values[name] = _text(getattr(activity, name))
+        else:
+            values[name] = getattr(activity, name)
+    return values
+
+
+def _apply(activity: Activity, values: Mapping[str, object], *, user, reason: str) -> Activity:
+    """Write proposed values (JSON form) to the activity, through ``save_activity``.
+
+    Actors and footnotes are written first, in the same transaction, so that the history
+    record the save makes holds them.
+    """
+    with transaction.atomic():
+        if "status" in values:
+            activity.status = Status.objects.get(code=values["status"])
+        for name in ("timeframe_label", "explanation", "deviates_from_plan"):
+            if name in values:
+                setattr(activity, name, values[name])
+        if "actors" in values:
+            actors = Actor.objects.in_bulk(values["actors"], field_name="code")
+            activity.actor_links.all().delete()
+            ActivityActor.objects.bulk_create(
+                ActivityActor(activity=activity, actor=actors[code], position=position)
+                for position, code in enumerate(values["actors"])
+            )
+        if "footnotes" in values:
+            _write_footnotes(activity, values["footnotes"], user=user)
+        return save_activity(activity, user=user, base_version=activity.version, reason=reason)
+
+
+def _write_footnotes(activity: Activity, footnotes: list[dict], *, user) -> None:
+    existing = {footnote.number: footnote for footnote in activity.footnotes.all()}
+    wanted = {footnote["number"] for footnote in footnotes}
+    for number, footnote in existing.items():
+        if number not in wanted:
+            footnote._history_user = user
+            footnote.delete()
+    for position, item in enumerate(footnotes):
+        footnote = existing.get(item["number"]) or Footnote(activity=activity)
+        new = (item["number"], position, item["text"], item["url"])
+        if footnote.pk is None or (
+            (footnote.number, footnote.position, footnote.text, footnote.url) != new
+        ):
+            footnote.number, footnote.position, footnote.text, footnote.url = new
+            footnote._history_user = user
+            footnote.save()
+
+
+def propose_changes(
+    activity: Activity,
+    *,
+    user,
+    base_version: int,
+    changes: Mapping[str, object],
+    note: str = "",
+    source: str = ProposalSource.FORM,
+) -> Proposal:
+    """Propose changes to an activity, made by ``user`` starting from ``base_version``.
+
+    ``changes``: field of ``PROPOSAL_FIELDS`` → new value (a Status or code for the status,
+    Actors or codes for the actors, dicts ``{"number", "text", "url"}`` or Footnotes for the
+    footnotes). Fields whose value does not change are left out of the proposal.
+
+    Always returns the saved ``Proposal``:
+
+    - state "ingediend" when the user's changes need review (``review_required``): the
+      activity itself is untouched until a coordinator approves;
+    - state "toegepast" for a coordinator's own change, or any with review switched off: the
+      change was applied at once through ``save_activity``, with ``note`` as the history's
+      reason, and ``proposal.applied_version`` is the version it made.
+
+    Raises ``PermissionDenied`` for someone else's activity, ``EditConflict`` when the activity
+    is no longer at ``base_version``, ``ProposalBlocked`` (a ValidationError) while another
+    proposal for it waits for review, and ``ValidationError`` (Dutch, per field) for bad
+    values or when nothing changes. Sends ``proposal_submitted`` after the commit.
+    """
+    if source not in ProposalSource.values:
+        raise ValueError(f"Unknown proposal source {source!r}.")
+    if not Activity.objects.editable_by(user).filter(pk=activity.pk).exists():
+        raise PermissionDenied
+    new = clean_changes(changes)
+    with transaction.atomic():
+        # The caller's instance may already hold the new values (an admin form does).
+        stored = (
+            Activity.objects.select_for_update(of=("self",))
+            .select_related("status")
+            .get(pk=activity.pk)
+        )
+        if stored.version != base_version:
+            raise EditConflict(activity.pk, base_version)
+        old = proposable_values(stored, new)
+        diff = {
+            name: {"old": old[name], "new": value}
+            for name, value in new.items()
+            if old[name] != value
+        }
+        if not diff:
+            raise ValidationError("Er is niets gewijzigd.", code="unchanged")
+        proposal = Proposal(
+            activity=stored,
+            proposed_by=user,
+            base_version=base_version,
+            changes=diff,
+            note=note.strip(),
+            source=source,
+        )
+        if review_required(user):
+            pending = Proposal.objects.pending().filter(activity=stored).first()
+            if pending is not None:
+                raise ProposalBlocked(pending)
+            try:
+                with transaction.atomic():
+                    proposal.save()
+            except IntegrityError as error:
+                # Another proposal was made in the same instant (one pending per activity).
+                raise ProposalBlocked() from error
+        else:
+            _apply(stored, {n: d["new"] for n, d in diff.items()}, user=user, reason=note)
+            proposal.state = ProposalState.APPLIED
+            proposal.reviewed_by, proposal.reviewed_at = user, timezone.now()
+            proposal.applied_version = stored.version
+            proposal.save()
+        send_after_commit(proposal_submitted, proposal)
+    return proposal
+
+
+def _require_reviewer(user) -> None:
+    if not user.has_perm("measures.review_proposal"):
+        raise PermissionDenied
+
+
+def _locked_pending(proposal: Proposal) -> Proposal:
+    locked = (
+        Proposal.objects.select_for_update(of=("self",))
+        .select_related("proposed_by", "activity__status")
+        .get(pk=proposal.pk)
+    )
+    if not locked.is_pending:
+        raise ProposalNotPending(locked)
+    return locked
+
+
+def changed_since(proposal: Proposal, activity: Activity) -> list[str]:
+    """The fields of the proposal whose stored value is no longer what the proposer saw."""
+    if activity.version == proposal.base_version:
+        return []
+    now = proposable_values(activity, proposal.changes)
+    return [name for name, change in proposal.changes.items() if now[name] != change["old"]]
+
+
+def approve_proposal(proposal: Proposal, *, user, seen_version: int | None = None) -> Activity:
+    """Apply a pending proposal through ``save_activity``, with history, and mark it approved.
+
+    The history names the proposer as the author, and the proposal and approver as the
+    reason. A proposal made against an older version whose fields were changed since raises
+    ``StaleProposal``, unless ``seen_version`` is the activity's current version: the reviewer
+    was shown the differences with exactly that version and approves knowingly. Raises
+    ``PermissionDenied`` for a non-reviewer and ``ProposalNotPending`` for a proposal already
+    dealt with. Sends ``proposal_reviewed`` after the commit.
+    """
+    _require_reviewer(user)
+    with transaction.atomic():
+        proposal = _locked_pending(proposal)
+        activity = Activity.objects.select_for_update(of=("self",)).select_related("status")
+        activity = activity.get(pk=proposal.activity_id)
+        fields = changed_since(proposal, activity)
+        if fields and seen_version != activity.version:
+            raise StaleProposal(proposal, activity.version, fields)
+        approval = f"voorstel {proposal.pk}, goedgekeurd door {_user_name(user)}"
+        _apply(
+            activity,
+            {name: change["new"] for name, change in proposal.changes.items()},
+            user=proposal.proposed_by,
+            reason=f"{proposal.note} ({approval})" if proposal.note else capfirst(approval),
+        )
+        proposal.state = ProposalState.APPROVED
+        proposal.reviewed_by, proposal.reviewed_at = user, timezone.now()
+        proposal.applied_version = activity.version
+        proposal.save(update_fields=["state", "reviewed_by", "reviewed_at", "applied_version"])
+        send_after_commit(proposal_reviewed, proposal)
+    return activity
+
+
+def approve_proposals(proposals, *, user) -> tuple[list[Proposal], list[StaleProposal]]:
+    """Approve each pending proposal of the selection, each in its own transaction.
+
+    Returns the approved proposals and, for those that cannot be approved blindly (stale,
+    see ``approve_proposal``), the reasons; those stay pending for a look of their own.
+    """
+    _require_reviewer(user)
+    approved, stale = [], []
+    for proposal in proposals.pending().order_by("created_at", "pk"):
+        try:
+            approve_proposal(proposal, user=user)
+        except StaleProposal as refusal:
+            stale.append(refusal)
+        except ProposalNotPending:
+            continue  # dealt with by someone else meanwhile
+        else:
+            approved.append(proposal)
+    return approved, stale
+
+
+def return_proposal(proposal: Proposal, *, user, comment: str) -> Proposal:
+    """Send a pending proposal back to its proposer with a comment; the activity stays as
+    it is. The proposer may then propose again. Sends ``proposal_reviewed`` after the commit."""
+    _require_reviewer(user)
+    comment = _text(comment)
+    if not comment:
+        raise ValidationError(
+            "Schrijf erbij waarom u het voorstel terugstuurt: dat leest de indiener.",
+            code="comment",
+        )
+    with transaction.atomic():
+        proposal = _locked_pending(proposal)
+        proposal.state = ProposalState.RETURNED
+        proposal.reviewed_by, proposal.reviewed_at = user, timezone.now()
+        proposal.review_comment = comment
+        proposal.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_comment"])
+        send_after_commit(proposal_reviewed, proposal)
+    return proposal
+
+
+def withdraw_proposal(proposal: Proposal, *, user) -> Proposal:
+    """The proposer takes back a pending proposal (to propose something else instead).
+    Sends ``proposal_withdrawn`` after the commit."""
+    with transaction.atomic():
+        proposal = _locked_pending(proposal)
+        if proposal.proposed_by_id != user.pk:
+            raise PermissionDenied
+        proposal.state = ProposalState.WITHDRAWN
+        proposal.save(update_fields=["state"])
+        send_after_commit(proposal_withdrawn, proposal)
+    return proposal

@@ -1,7 +1,19 @@
-"""Keep the public page cache honest: any committed change to public data gives a new version."""
+"""Keep the public page cache honest: any committed change to public data gives a new version.
+
+Also the signals of the review of proposals, so that what builds on proposals (the update
+rounds in ``reporting``) can follow them without ``measures`` importing it. Both are sent
+after the commit, with ``proposal=`` the proposal in its new state:
+
+- ``proposal_submitted``: a proposal was made (state "ingediend"), or a change was applied
+  directly (state "toegepast": a coordinator's own, or any with review switched off);
+- ``proposal_reviewed``: a coordinator approved ("goedgekeurd") or returned
+  ("teruggestuurd") a proposal;
+- ``proposal_withdrawn``: the proposer took a pending proposal back ("ingetrokken").
+"""
 
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import Signal
 
 from actionlines.models import ActionLine
 
@@ -10,7 +22,16 @@ from .page_cache import bump_data_version
 
 # Everything a public page shows comes from these models. (The change history is written in the
 # same transaction as the activity it records.)
+# Proposals are not public data: they never show on a public page.
 PUBLIC_MODELS = (ActionLine, Activity, ActivityActor, Actor, Footnote, Status)
+
+proposal_submitted = Signal()
+proposal_reviewed = Signal()
+proposal_withdrawn = Signal()
+
+
+def send_after_commit(signal: Signal, proposal) -> None:
+    transaction.on_commit(lambda: signal.send(sender=type(proposal), proposal=proposal))
 
 
 def data_changed(sender, using=None, **kwargs) -> None:

@@ -199,8 +199,30 @@ CACHES = {
 NAP_SITE_NAME = "NAP Voortgangsmonitor"
 NAP_SITE_URL = os.environ.get("NAP_SITE_URL", "").strip() or "http://127.0.0.1:8000"
 
+# Mail (the update rounds' mails; other notices use the same settings). Sent through SMTP by
+# the task worker; printed to the console in debug mode unless a backend is named.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@localhost")
+# Staff with unanswered requests get a reminder this many days before a round's deadline.
+NAP_ROUND_REMINDER_DAYS = env_int("NAP_ROUND_REMINDER_DAYS", 3, minimum=0)
+
 # An activity not updated for this many days is flagged as stale to its editors.
 NAP_STALE_AFTER_DAYS = env_int("NAP_STALE_AFTER_DAYS", 180)
+
+# Four eyes: a ministry employee's change waits for a coordinator's approval before the public
+# sees it. Off (0) for deployments that do not want review: then every edit applies directly.
+NAP_REVIEW_REQUIRED = env_bool("NAP_REVIEW_REQUIRED", True)
 
 # House style of the report's documents (reporting/house_style.py): sober and
 # Rijkshuisstijl-like by default, deliberately not branded as any real ministry.
@@ -228,7 +250,7 @@ NAP_HOUSE_LOGO = _env_file("NAP_HOUSE_LOGO")
 # A .docx whose styles (Title, Heading 1/2, Normal, "NAP Tabel", ...) the Word report uses.
 NAP_REPORT_DOCX_TEMPLATE = _env_file("NAP_REPORT_DOCX_TEMPLATE")
 
-# The spreadsheet update round (django-import-export, measures/update_round.py).
+# The spreadsheet update round (django-import-export, reporting/rounds/spreadsheet.py).
 # Without the permission codes any admin user could import and export; with them it takes
 # the explicit permissions measures.import_activity and measures.export_activity.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
@@ -253,7 +275,7 @@ NAP_IMPORT_MAX_PACKING_RATIO = env_int("NAP_IMPORT_MAX_PACKING_RATIO", 100, mini
 # directory), shared by all app processes. An upload not confirmed within
 # NAP_IMPORT_UPLOAD_HOURS can no longer be confirmed and is deleted: at the next upload, and
 # by `manage.py clean_import_uploads` (run it from cron, e.g. hourly).
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "measures.update_round.UploadStorage"
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "reporting.rounds.spreadsheet.UploadStorage"
 NAP_IMPORT_UPLOAD_DIR = os.environ.get("NAP_IMPORT_UPLOAD_DIR") or str(
     BASE_DIR / "var" / "import-uploads"
 )

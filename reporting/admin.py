@@ -3,6 +3,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from .models import ProgressReport
+
+# Registered on import: the update rounds' pages, and the spreadsheet round-trip on the
+# activities' changelist.
+from .rounds import activity_admin as _activity_admin  # noqa: F401
+from .rounds import admin as _rounds_admin  # noqa: F401
 from .services import publish_report
 
 

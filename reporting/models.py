@@ -205,3 +205,7 @@ class ReportEntry(models.Model):
     @property
     def actor_codes(self) -> list[str]:
         return [actor["code"] for actor in self.actors]
+
+
+# The update rounds live in their own sub-package; imported here so Django finds their models.
+from .rounds.models import MailPreference, SentMail, UpdateRequest, UpdateRound  # noqa: E402, F401

@@ -63,7 +63,10 @@ def test_an_update_round_in_the_browser(editor_page, live_server, tmp_path, asse
     assert_accessible(editor_page)
 
     editor_page.click("input[name=confirm]")
-    assert "1 activiteit(en) bijgewerkt" in editor_page.locator(".messagelist").inner_text()
+    assert (
+        "wijzigingen voor 1 activiteit(en) ingediend"
+        in editor_page.locator(".messagelist").inner_text()
+    )
 
 
 def test_the_bulk_status_change_page(editor_page, live_server, assert_accessible):

@@ -38,8 +38,12 @@ def editor_role(name: str) -> Group:
         roles.create_editor_roles(apps, schema_editor=None)
         reports = importlib.import_module("reporting.migrations.0002_coordinator_permissions")
         reports.grant_report_permissions(apps, schema_editor=None)
+        review = importlib.import_module("measures.migrations.0007_proposal")
+        review.grant_review_permissions(apps, schema_editor=None)
         tasks = importlib.import_module("napsite.migrations.0001_background_tasks")
         tasks.grant_task_permissions(apps, schema_editor=None)
+        rounds = importlib.import_module("reporting.migrations.0005_rounds")
+        rounds.grant_round_permissions(apps, schema_editor=None)
     return Group.objects.get(name=name)
 
 
@@ -272,3 +276,20 @@ def add_inline_row(form: RenderedForm, prefix: str, **values) -> None:
             form.data[f"{prefix}-{index}-{name.removeprefix(template)}"] = value
     for name, value in values.items():
         form.data[f"{prefix}-{index}-{name}"] = str(value)
+
+
+def review_url(proposal) -> str:
+    return reverse("admin:measures_proposal_change", args=[proposal.pk])
+
+
+PROPOSALS_URL = reverse("admin:measures_proposal_changelist")
+
+
+def approve(client, proposal, **extra):
+    """What the Approve button on the review page posts."""
+    return client.post(review_url(proposal), {"_approve": "1", **extra})
+
+
+def send_back(client, proposal, comment: str):
+    """What Return-with-comment on the review page posts."""
+    return client.post(review_url(proposal), {"_return": "1", "comment": comment})

@@ -6,12 +6,15 @@ from django.urls import reverse
 
 from measures import services
 from measures.admin import ActivityAdmin
-from measures.models import Activity, Footnote
+from measures.models import Activity, Footnote, Proposal, ProposalState
+from measures.proposals_admin import PROPOSED_MESSAGE
 from tests.factories import make_activity
 from tests.measures.editors import (
     CHANGELIST_URL,
+    approve,
     change_form_data,
     change_url,
+    make_coordinator,
     make_staff_member,
     page_text,
     rendered_form,
@@ -40,22 +43,45 @@ def jan(ocw):
     return make_staff_member(ocw, username="jan", first_name="Jan", last_name="de Vries")
 
 
-def test_a_staff_edit_is_recorded_with_who_when_and_old_and_new(
-    client, activity, fatima, closed_status
+@pytest.fixture
+def carla(db):
+    return make_coordinator(username="carla", first_name="Carla", last_name="Bos")
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_a_staff_edit_becomes_a_proposal_with_who_when_and_old_and_new(
+    client, activity, fatima, carla, status, closed_status
 ):
     client.force_login(fatima)
 
     response = client.post(
-        change_url(activity), change_form_data(activity, status=closed_status.pk)
+        change_url(activity), change_form_data(activity, status=closed_status.pk), follow=True
     )
 
-    assert response.status_code == 302
+    assert PROPOSED_MESSAGE in messages_of(response)
+    activity.refresh_from_db()
+    assert (activity.status, activity.version, activity.history.count()) == (status, 1, 1)
+    proposal = Proposal.objects.get()
+    assert (proposal.state, proposal.proposed_by, proposal.base_version) == (
+        ProposalState.SUBMITTED,
+        fatima,
+        1,
+    )
+    assert proposal.changes == {"status": {"old": "loopt", "new": "afgerond"}}
+
+    client.force_login(carla)
+    assert approve(client, proposal).status_code == 302
+
     activity.refresh_from_db()
     assert activity.status == closed_status
     assert activity.version == 2
     assert activity.updated_by == fatima
     latest = activity.history.latest()
     assert latest.history_user == fatima
+    assert latest.history_change_reason == f"Voorstel {proposal.pk}, goedgekeurd door Carla Bos"
     changes = latest.diff_against(latest.prev_record, excluded_fields=["actors"])
     assert changes.changed_fields == ["status", "updated_at", "version"]
     history = client.get(reverse("admin:measures_activity_history", args=[activity.pk]))
@@ -63,8 +89,8 @@ def test_a_staff_edit_is_recorded_with_who_when_and_old_and_new(
     assert "Afgerond" in page_text(history)
 
 
-def test_staff_can_change_status_timeframe_explanation_and_footnotes_but_nothing_else(
-    client, activity, fatima, closed_status, szw
+def test_staff_can_propose_status_timeframe_explanation_and_footnotes_but_nothing_else(
+    client, activity, fatima, carla, closed_status, szw
 ):
     client.force_login(fatima)
     form = client.get(change_url(activity)).context["adminform"].form
@@ -83,6 +109,19 @@ def test_staff_can_change_status_timeframe_explanation_and_footnotes_but_nothing
     response = client.post(change_url(activity), data)
 
     assert response.status_code == 302
+    proposal = Proposal.objects.get()
+    assert set(proposal.changes) == {"status", "timeframe_label", "explanation", "footnotes"}
+    assert proposal.changes["footnotes"]["new"] == [
+        {"number": 1, "text": "Kamerstukken II, nr. 101.", "url": ""}
+    ]
+    # Nothing of it is applied before a coordinator approves.
+    activity.refresh_from_db()
+    assert (activity.timeframe_label, activity.explanation) == ("2023-2026", "De campagne loopt.")
+    assert activity.footnotes.get().text == "Kamerstukken II 2023/24, 34843, nr. 100."
+
+    client.force_login(carla)
+    approve(client, proposal)
+
     activity.refresh_from_db()
     assert activity.status == closed_status
     assert (activity.timeframe_label, activity.end_year, activity.end_quarter) == (
@@ -96,6 +135,42 @@ def test_staff_can_change_status_timeframe_explanation_and_footnotes_but_nothing
     assert activity.slug != "andere-slug"
     assert activity.is_public is True
     assert [actor.code for actor in activity.actors.all()] == ["OCW"]
+
+
+def test_a_coordinators_own_edit_applies_at_once_and_is_logged(
+    client, activity, carla, closed_status
+):
+    client.force_login(carla)
+
+    response = client.post(
+        change_url(activity), change_form_data(activity, status=closed_status.pk)
+    )
+
+    assert response.status_code == 302
+    activity.refresh_from_db()
+    assert (activity.status, activity.version) == (closed_status, 2)
+    assert activity.history.latest().history_user == carla
+    assert not Proposal.objects.exists()
+    entry = LogEntry.objects.get(object_id=str(activity.pk))
+    assert entry.user == carla
+    assert "Status" in entry.get_change_message()
+
+
+def test_with_review_switched_off_a_staff_edit_applies_at_once(
+    client, activity, fatima, closed_status, settings
+):
+    settings.NAP_REVIEW_REQUIRED = False
+    client.force_login(fatima)
+
+    response = client.post(
+        change_url(activity), change_form_data(activity, status=closed_status.pk), follow=True
+    )
+
+    assert PROPOSED_MESSAGE not in messages_of(response)
+    activity.refresh_from_db()
+    assert (activity.status, activity.version) == (closed_status, 2)
+    assert activity.history.latest().history_user == fatima
+    assert not Proposal.objects.pending().exists()
 
 
 def test_staff_cannot_add_activities_nor_reach_another_activitys_footnote(
@@ -116,16 +191,14 @@ def test_staff_cannot_add_activities_nor_reach_another_activitys_footnote(
 
 
 def test_the_second_of_two_saves_is_refused_and_shows_what_the_first_changed(
-    client, activity, fatima, jan, closed_status
+    client, activity, carla, jan, closed_status
 ):
     # Both open the activity at version 1.
-    client.force_login(fatima)
-    fatimas_form = change_form_data(activity)
-    client.force_login(jan)
+    carlas_form = change_form_data(activity)
     jans_form = change_form_data(activity)
-    # Fatima saves first.
-    client.force_login(fatima)
-    client.post(change_url(activity), fatimas_form | {"status": closed_status.pk})
+    # Carla (a coordinator: her edit applies at once) saves first.
+    client.force_login(carla)
+    client.post(change_url(activity), carlas_form | {"status": closed_status.pk})
 
     client.force_login(jan)
     response = client.post(
@@ -136,7 +209,7 @@ def test_the_second_of_two_saves_is_refused_and_shows_what_the_first_changed(
     errors = response.context["adminform"].form.non_field_errors()
     text = " ".join(errors)
     assert "Iemand anders heeft deze activiteit opgeslagen" in text
-    assert "Fatima El Amrani" in text
+    assert "Carla Bos" in text
     assert "Status: ‘Loopt’ → ‘Afgerond’" in text
     assert "Overgenomen in het formulier: Status." in text
     form = response.context["adminform"].form
@@ -146,6 +219,7 @@ def test_the_second_of_two_saves_is_refused_and_shows_what_the_first_changed(
     assert activity.explanation == "De campagne loopt."
     assert activity.status == closed_status
     assert activity.version == 2
+    assert not Proposal.objects.exists()
 
 
 def resubmit(client, activity, refused):
@@ -156,10 +230,10 @@ def resubmit(client, activity, refused):
 
 
 def test_saving_again_after_a_conflict_keeps_both_editors_work(
-    client, activity, fatima, jan, closed_status
+    client, activity, carla, jan, closed_status
 ):
     jans_form = change_form_data(activity)
-    client.force_login(fatima)
+    client.force_login(carla)
     client.post(change_url(activity), change_form_data(activity, status=closed_status.pk))
     client.force_login(jan)
     refused = client.post(change_url(activity), jans_form | {"explanation": "Jans versie."})
@@ -167,27 +241,33 @@ def test_saving_again_after_a_conflict_keeps_both_editors_work(
     again = resubmit(client, activity, refused)
 
     assert again.status_code == 302
+    proposal = Proposal.objects.get()
+    # Made on Carla's version, and only Jan's own change: hers is not proposed back.
+    assert proposal.base_version == 2
+    assert proposal.changes == {"explanation": {"old": "De campagne loopt.", "new": "Jans versie."}}
+    client.force_login(carla)
+    approve(client, proposal)
     activity.refresh_from_db()
     assert activity.explanation == "Jans versie."
-    assert activity.status == closed_status  # Fatima's change survived
+    assert activity.status == closed_status  # Carla's change survived
     assert activity.version == 3
     assert activity.history.latest().history_user == jan
 
 
-def test_when_both_changed_the_same_field_the_second_editor_decides(client, activity, fatima, jan):
+def test_when_both_changed_the_same_field_the_second_editor_decides(client, activity, carla, jan):
     jans_form = change_form_data(activity)
-    client.force_login(fatima)
-    client.post(change_url(activity), change_form_data(activity, explanation="Fatimas versie."))
+    client.force_login(carla)
+    client.post(change_url(activity), change_form_data(activity, explanation="Carlas versie."))
     client.force_login(jan)
 
     refused = client.post(change_url(activity), jans_form | {"explanation": "Jans versie."})
 
     text = " ".join(refused.context["adminform"].form.non_field_errors())
-    assert "‘De campagne loopt.’ → ‘Fatimas versie.’" in text
+    assert "‘De campagne loopt.’ → ‘Carlas versie.’" in text
     assert "U en de ander wijzigden allebei: Toelichting. Uw versie staat in het formulier." in text
     assert refused.context["adminform"].form["explanation"].value() == "Jans versie."
     activity.refresh_from_db()
-    assert activity.explanation == "Fatimas versie."
+    assert activity.explanation == "Carlas versie."
 
 
 def test_a_save_landing_between_the_check_and_the_write_is_refused_too(
@@ -219,7 +299,7 @@ def test_a_save_landing_between_the_check_and_the_write_is_refused_too(
     assert activity.explanation == "De campagne loopt."
 
 
-def test_a_bulk_status_change_asks_for_a_note_and_records_it(
+def test_a_bulk_status_change_asks_for_a_note_and_proposes_it(
     client, activity, fatima, closed_status, action_line, status, ocw
 ):
     second = make_activity(action_line=action_line, status=status, actors=(ocw,))
@@ -233,24 +313,57 @@ def test_a_bulk_status_change_asks_for_a_note_and_records_it(
     with_note = client.post(
         CHANGELIST_URL,
         chosen | {"apply": "1", "status": closed_status.pk, "note": "Eindrapport verschenen."},
+        follow=True,
     )
 
     assert page.status_code == 200
     assert "Campagne over grenzen" in page_text(page)
     assert without_note.status_code == 200
     assert without_note.context["form"].errors["note"]
-    assert with_note.status_code == 302
+    assert with_note.status_code == 200
+    assert (
+        "Statuswijziging ingediend voor 2 activiteit(en); die wacht op beoordeling door een "
+        "coördinator." in messages_of(with_note)
+    )
+    for proposed in (activity, second):
+        proposed.refresh_from_db()
+        assert (proposed.status, proposed.version) == (status, 1)
+        proposal = proposed.proposals.get()
+        assert (proposal.state, proposal.source, proposal.note, proposal.proposed_by) == (
+            ProposalState.SUBMITTED,
+            "bulk",
+            "Eindrapport verschenen.",
+            fatima,
+        )
+        assert proposal.changes == {"status": {"old": "loopt", "new": "afgerond"}}
+    assert not LogEntry.objects.exists()
+
+
+def test_a_coordinators_bulk_status_change_applies_and_records_the_note(
+    client, activity, carla, closed_status, action_line, status, ocw
+):
+    second = make_activity(action_line=action_line, status=status, actors=(ocw,))
+    client.force_login(carla)
+    chosen = {"action": "change_status", "_selected_action": [activity.pk, second.pk]}
+
+    response = client.post(
+        CHANGELIST_URL,
+        chosen | {"apply": "1", "status": closed_status.pk, "note": "Eindrapport verschenen."},
+    )
+
+    assert response.status_code == 302
     for changed in (activity, second):
         changed.refresh_from_db()
         assert changed.status == closed_status
         latest = changed.history.latest()
         assert (latest.history_user, latest.history_change_reason) == (
-            fatima,
+            carla,
             "Eindrapport verschenen.",
         )
         assert LogEntry.objects.get(object_id=str(changed.pk)).change_message == (
             "Status gewijzigd in ‘Afgerond’: Eindrapport verschenen."
         )
+        assert changed.proposals.get().state == ProposalState.APPLIED
 
 
 def test_history_cannot_be_reverted_around_the_version_check(client, activity, fatima):
@@ -296,10 +409,10 @@ def test_an_actor_added_in_the_admin_is_in_that_edits_history(
 
 
 def test_without_history_a_stale_save_is_refused_and_never_reverts_the_other_edit(
-    client, action_line, status, ocw, fatima, jan
+    client, action_line, status, ocw, carla, jan
 ):
     """Data loaded with loaddata or bulk_create has no history record of its version: the merge
-    cannot tell what Jan changed, so it must refuse rather than save his stale Wanneer."""
+    cannot tell what Jan changed, so it must refuse rather than propose his stale Wanneer."""
     (activity,) = Activity.objects.bulk_create(
         [
             Activity(
@@ -315,12 +428,12 @@ def test_without_history_a_stale_save_is_refused_and_never_reverts_the_other_edi
     )
     activity.actor_links.create(actor=ocw)
     assert not activity.history.exists()
-    client.force_login(fatima)
-    fatimas_form = rendered_form(client.get(change_url(activity)), "activity_form")
+    client.force_login(carla)
+    carlas_form = rendered_form(client.get(change_url(activity)), "activity_form")
     client.force_login(jan)
     jans_form = rendered_form(client.get(change_url(activity)), "activity_form")
-    client.force_login(fatima)
-    saved = client.post(change_url(activity), fatimas_form.data | {"timeframe_label": "2024"})
+    client.force_login(carla)
+    saved = client.post(change_url(activity), carlas_form.data | {"timeframe_label": "2024"})
     assert saved.status_code == 302
 
     client.force_login(jan)
@@ -337,11 +450,16 @@ def test_without_history_a_stale_save_is_refused_and_never_reverts_the_other_edi
     assert (activity.timeframe_label, activity.explanation) == ("2024", "Zoals geladen.")
     shown = rendered_form(refused, "activity_form")
     assert (shown.data["timeframe_label"], shown.data["explanation"]) == ("2024", "Zoals geladen.")
+    assert not Proposal.objects.exists()
 
-    # Saving the shown form unchanged loses nothing of Fatima's; Jan re-applies his edit.
+    # Saving the shown form unchanged loses nothing of Carla's; Jan re-applies his edit.
     again = client.post(change_url(activity), shown.data | {"explanation": "Jans toelichting."})
 
     assert again.status_code == 302
+    proposal = Proposal.objects.get()
+    assert set(proposal.changes) == {"explanation"}
+    client.force_login(carla)
+    approve(client, proposal)
     activity.refresh_from_db()
     assert (activity.timeframe_label, activity.explanation) == ("2024", "Jans toelichting.")
     assert activity.version == 3

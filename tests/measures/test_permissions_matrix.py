@@ -3,15 +3,18 @@
 Two activities: one of OCW, one of SZW. For ministry staff "own" is the activity of their
 ministry and "other" the other one; for everyone else "own" is the OCW activity. Each cell
 performs the real request and decides the outcome from what happened in the database, so a
-cell can only pass if the route really allows or really refuses.
+cell can only pass if the route really allows or really refuses. A ministry employee's change
+is "done" when it was proposed for review (and the activity itself left alone); anyone else's
+when it was applied.
 """
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from measures import update_round
-from measures.models import Activity
+from measures import services
+from measures.models import Activity, Proposal, ProposalState
+from reporting.rounds import spreadsheet as update_round
 from tests.factories import make_activity, make_status
 from tests.measures.editors import (
     CHANGELIST_URL,
@@ -23,27 +26,30 @@ from tests.measures.editors import (
     import_file,
     make_coordinator,
     make_staff_member,
+    review_url,
 )
 
 # YES: done (shown, saved, deleted, exported, imported); NO: refused (403) or left out of
 # the result; LOGIN: sent to the login page. Nothing may change unless the cell says YES.
 YES, NO, LOGIN = "yes", "no", "login"
 
-OPERATIONS = ("list", "view", "change", "delete", "action", "autocomplete", "export", "import")
+OPERATIONS = (
+    "list", "view", "change", "delete", "action", "autocomplete", "export", "import", "review",
+)  # fmt: skip
 
 # fmt: off
 MATRIX = {
-    #                          list   view   change delete action autoc. export import
-    ("anonymous", "own"):     (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
-    ("anonymous", "other"):   (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
-    ("staff_ocw", "own"):     (YES,   YES,   YES,   NO,    YES,   YES,   YES,   YES),
-    ("staff_ocw", "other"):   (NO,    NO,    NO,    NO,    NO,    NO,    NO,    NO),
-    ("staff_szw", "own"):     (YES,   YES,   YES,   NO,    YES,   YES,   YES,   YES),
-    ("staff_szw", "other"):   (NO,    NO,    NO,    NO,    NO,    NO,    NO,    NO),
-    ("coordinator", "own"):   (YES,   YES,   YES,   YES,   YES,   YES,   YES,   YES),
-    ("coordinator", "other"): (YES,   YES,   YES,   YES,   YES,   YES,   YES,   YES),
-    ("superuser", "own"):     (YES,   YES,   YES,   YES,   YES,   YES,   YES,   YES),
-    ("superuser", "other"):   (YES,   YES,   YES,   YES,   YES,   YES,   YES,   YES),
+    #                          list   view   change delete action autoc. export import review
+    ("anonymous", "own"):     (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
+    ("anonymous", "other"):   (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
+    ("staff_ocw", "own"):     (YES,   YES,   YES,   NO,    YES,   YES,   YES,   YES,   NO),
+    ("staff_ocw", "other"):   (NO,    NO,    NO,    NO,    NO,    NO,    NO,    NO,    NO),
+    ("staff_szw", "own"):     (YES,   YES,   YES,   NO,    YES,   YES,   YES,   YES,   NO),
+    ("staff_szw", "other"):   (NO,    NO,    NO,    NO,    NO,    NO,    NO,    NO,    NO),
+    ("coordinator", "own"):   (YES,   YES,   YES,   YES,   YES,   YES,   YES,   YES,   YES),
+    ("coordinator", "other"): (YES,   YES,   YES,   YES,   YES,   YES,   YES,   YES,   YES),
+    ("superuser", "own"):     (YES,   YES,   YES,   YES,   YES,   YES,   YES,   YES,   YES),
+    ("superuser", "other"):   (YES,   YES,   YES,   YES,   YES,   YES,   YES,   YES,   YES),
 }
 # fmt: on
 
@@ -97,6 +103,16 @@ def fresh(activity):
     return Activity.objects.filter(pk=activity.pk).first()
 
 
+def done(world, activity, applied: bool) -> bool:
+    """A change went through: applied, or (for ministry staff, and only for them) proposed."""
+    proposed = Proposal.objects.pending().filter(activity_id=activity.pk).exists()
+    if world["role"].startswith("staff"):
+        assert not applied, "a ministry employee's change must wait for review"
+    else:
+        assert not proposed, "a coordinator's change applies at once"
+    return applied or proposed
+
+
 def outcome(response, *, allowed: bool, refused_statuses=(403,)) -> str:
     """Decide the cell from the response and what changed, and refuse anything in between."""
     if is_login_redirect(response):
@@ -122,7 +138,7 @@ def do_view(client, activity, world):
 def do_change(client, activity, world):
     data = change_form_data(activity, explanation="Bijgewerkt in de test.")
     response = client.post(change_url(activity), data)
-    changed = fresh(activity).explanation == "Bijgewerkt in de test."
+    changed = done(world, activity, fresh(activity).explanation == "Bijgewerkt in de test.")
     assert changed == (response.status_code == 302 and not is_login_redirect(response))
     return outcome(response, allowed=changed)
 
@@ -146,7 +162,9 @@ def do_action(client, activity, world):
             "note": "Afgerond volgens de Kamerbrief.",
         },
     )
-    return outcome(response, allowed=fresh(activity).status == world["closed"])
+    return outcome(
+        response, allowed=done(world, activity, fresh(activity).status == world["closed"])
+    )
 
 
 def do_autocomplete(client, activity, world):
@@ -180,7 +198,21 @@ def do_import(client, activity, world):
         ]
     )
     response = import_file(client, content, "bijwerkronde.csv")
-    return outcome(response, allowed=fresh(activity).status == world["closed"])
+    return outcome(
+        response, allowed=done(world, activity, fresh(activity).status == world["closed"])
+    )
+
+
+def do_review(client, activity, world):
+    proposer = make_staff_member(*activity.actors.all())
+    proposal = services.propose_changes(
+        activity, user=proposer, base_version=1, changes={"status": world["closed"]}
+    )
+    response = client.post(review_url(proposal), {"_approve": "1"})
+    proposal.refresh_from_db()
+    approved = proposal.state == ProposalState.APPROVED
+    assert approved == (fresh(activity).status == world["closed"])
+    return outcome(response, allowed=approved)
 
 
 @pytest.mark.parametrize(("role", "target", "operation", "expected"), CELLS)
@@ -189,6 +221,7 @@ def test_permission_matrix(client, world, role, target, operation, expected):
     if user is not None:
         client.force_login(user)
     activity = target_activity(world, role, target)
+    world["role"] = role
 
     result = globals()[f"do_{operation}"](client, activity, world)
 

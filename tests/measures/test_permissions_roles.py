@@ -26,6 +26,13 @@ def test_ministry_staff_may_view_and_change_activities_and_their_footnotes(db):
         "measures.import_activity",
         "measures.export_activity",
         *crud("measures", "footnote"),
+        "measures.view_proposal",
+        # Update rounds: see them and answer their own requests (reporting/migrations/0005).
+        "reporting.view_updateround",
+        "reporting.view_updaterequest",
+        "reporting.change_updaterequest",
+        "reporting.view_mailpreference",
+        "reporting.change_mailpreference",
     }
 
 
@@ -45,6 +52,17 @@ def test_coordinators_manage_activities_and_reference_data_but_not_users(db):
         "reporting.publish_progressreport",
         # The background jobs, read only (napsite/migrations/0001_background_tasks.py).
         *(f"django_q.view_{model}" for model in ("ormq", "success", "failure", "schedule")),
+        "measures.view_proposal",
+        "measures.review_proposal",
+        # Update rounds: open, follow and close them (reporting/migrations/0005_rounds.py).
+        "reporting.add_updateround",
+        "reporting.change_updateround",
+        "reporting.view_updateround",
+        "reporting.view_updaterequest",
+        "reporting.change_updaterequest",
+        "reporting.view_sentmail",
+        "reporting.view_mailpreference",
+        "reporting.change_mailpreference",
     }
 
 

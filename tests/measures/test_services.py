@@ -6,7 +6,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 
 from measures import services
-from measures.models import Activity, ActorMembership
+from measures.models import Activity, ActorMembership, Proposal, ProposalSource, ProposalState
 from measures.roles import COORDINATOR, MINISTRY_STAFF
 from tests.factories import make_activity, make_actor
 from tests.measures.editors import editor_role, make_coordinator, make_staff_member
@@ -96,19 +96,45 @@ def test_a_status_change_touches_only_what_the_user_may_change(
     other = make_activity(action_line=action_line, status=status, actors=(szw,))
     editor = make_staff_member(ocw)
 
-    changed = services.change_status(
+    proposals = services.change_status(
         Activity.objects.all(), status=closed_status, note="  Afgerond in mei.  ", user=editor
     )
 
-    assert changed == [own]
+    # A ministry employee's change waits for review: one proposal, for their own activity.
+    assert [(p.activity, p.state, p.source) for p in proposals] == [
+        (own, ProposalState.SUBMITTED, ProposalSource.BULK)
+    ]
+    assert proposals[0].changes == {"status": {"old": "loopt", "new": "afgerond"}}
+    assert proposals[0].note == "Afgerond in mei."
+    assert Proposal.objects.count() == 1
+    for activity in (own, other, already_closed):
+        activity.refresh_from_db()
+        assert activity.version == 1
+    assert own.status == status
+
+    services.approve_proposal(proposals[0], user=make_coordinator())
+
     own.refresh_from_db()
-    other.refresh_from_db()
-    already_closed.refresh_from_db()
     assert own.status == closed_status
-    assert own.history.latest().history_change_reason == "Afgerond in mei."
+    assert own.history.latest().history_change_reason.startswith("Afgerond in mei.")
     assert own.history.latest().history_user == editor
-    assert other.status == status
-    assert already_closed.version == 1
+
+
+def test_a_coordinators_status_change_applies_at_once(activity, closed_status):
+    coordinator = make_coordinator()
+
+    (proposal,) = services.change_status(
+        Activity.objects.all(), status=closed_status, note="Afgerond in mei.", user=coordinator
+    )
+
+    assert proposal.state == ProposalState.APPLIED
+    activity.refresh_from_db()
+    assert (activity.status, activity.version, proposal.applied_version) == (closed_status, 2, 2)
+    latest = activity.history.latest()
+    assert (latest.history_user, latest.history_change_reason) == (
+        coordinator,
+        "Afgerond in mei.",
+    )
 
 
 def test_a_status_change_needs_a_note(activity, closed_status):

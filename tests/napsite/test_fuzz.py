@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from measures.models import Activity, Footnote
-from measures.update_round import COLUMNS
 from reporting.models import ProgressReport
+from reporting.rounds.spreadsheet import COLUMNS
 from reporting.services import publish_report
 from tests.factories import make_action_line, make_activity, make_actor, make_status
 from tests.measures.editors import csv_file, make_staff_member, page_text, upload, xlsx_file

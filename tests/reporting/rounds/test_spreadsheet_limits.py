@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from measures.models import Activity
-from measures.update_round import COLUMNS
+from reporting.rounds.spreadsheet import COLUMNS
 from tests.factories import make_activity
 from tests.measures.editors import (
     csv_file,

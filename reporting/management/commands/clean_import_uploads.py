@@ -10,7 +10,7 @@ Each new upload cleans up too, so this only matters when nobody imports for a wh
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from measures.update_round import remove_stale_uploads
+from reporting.rounds.spreadsheet import remove_stale_uploads
 
 
 class Command(BaseCommand):

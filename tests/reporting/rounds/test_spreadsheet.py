@@ -11,8 +11,8 @@ from django.contrib.messages import get_messages
 from openpyxl import load_workbook
 
 from measures import services
-from measures.models import Activity, ActorMembership
-from measures.update_round import COLUMNS, UpdateRoundResource, UpdateTemplateXLSX
+from measures.models import Activity, ActorMembership, Proposal
+from reporting.rounds.spreadsheet import COLUMNS, UpdateRoundResource, UpdateTemplateXLSX
 from tests.factories import make_activity, make_status
 from tests.measures.editors import (
     CSV,
@@ -87,6 +87,13 @@ def round_(client, fatima, campaign, lessons, inspection, closed_status, not_sta
     """Fatima of OCW, logged in, with her template downloaded."""
     client.force_login(fatima)
     return download_template(client)
+
+
+def proposed(activity) -> dict:
+    """The new values of the activity's pending proposal (a ministry employee's import)."""
+    proposal = activity.proposals.pending().get()
+    assert proposal.source == "spreadsheet"
+    return {name: change["new"] for name, change in proposal.changes.items()}
 
 
 def database_state():
@@ -204,7 +211,9 @@ def test_the_preview_shows_per_row_what_changes_and_writes_nothing(client, round
     assert database_state() == before
 
 
-def test_confirming_applies_the_changes_once_with_history(client, round_, campaign, fatima):
+def test_confirming_proposes_the_changes_once_and_approval_applies_them_with_history(
+    client, round_, campaign, fatima
+):
     history_before = campaign.history.count()
     filled_in = edit_xlsx(
         round_, {("campagne", "Status"): "afgerond", ("campagne", "Wanneer"): "Q2 2025"}
@@ -214,20 +223,62 @@ def test_confirming_applies_the_changes_once_with_history(client, round_, campai
     response = confirm(client, preview)
 
     assert response.status_code == 302
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert messages == [
+        "Bijwerkronde verwerkt: wijzigingen voor 1 activiteit(en) ingediend; die wachten op "
+        "beoordeling door een coördinator. 1 ongewijzigd."
+    ]
+    # The preview proposed nothing, the confirmation one proposal; the activity is untouched.
+    proposal = Proposal.objects.get()
+    assert (proposal.proposed_by, proposal.note, proposal.base_version) == (
+        fatima,
+        "Bijwerkronde, bestand ronde-ocw.xlsx",
+        1,
+    )
+    assert proposed(campaign) == {"status": "afgerond", "timeframe_label": "Q2 2025"}
+    campaign.refresh_from_db()
+    assert (campaign.status.code, campaign.timeframe_label, campaign.version) == (
+        "loopt",
+        "2023-2026",
+        1,
+    )
+    assert campaign.history.count() == history_before
+    assert not LogEntry.objects.exists()
+
+    services.approve_proposal(proposal, user=make_coordinator())
+
     campaign.refresh_from_db()
     assert (campaign.status.code, campaign.timeframe_label) == ("afgerond", "Q2 2025")
     assert (campaign.end_year, campaign.end_quarter, campaign.version) == (2025, 2, 2)
     assert campaign.updated_by == fatima
-    # The preview ran the same saves in a transaction that was rolled back: one record.
     assert campaign.history.count() == history_before + 1
     latest = campaign.history.latest()
     assert latest.history_user == fatima
-    assert latest.history_change_reason == "Bijwerkronde, bestand ronde-ocw.xlsx"
+    assert latest.history_change_reason.startswith("Bijwerkronde, bestand ronde-ocw.xlsx (")
+
+
+def test_a_coordinators_import_applies_at_once_with_history(client, campaign, closed_status):
+    coordinator = make_coordinator()
+    client.force_login(coordinator)
+    filled_in = edit_xlsx(download_template(client), {("campagne", "Status"): "afgerond"})
+
+    response = confirm(client, upload(client, filled_in, "ronde-ocw.xlsx"))
+
+    assert response.status_code == 302
     messages = [str(m) for m in get_messages(response.wsgi_request)]
-    assert messages == ["Bijwerkronde verwerkt: 1 activiteit(en) bijgewerkt, 1 ongewijzigd."]
+    assert messages[0].startswith("Bijwerkronde verwerkt: 1 activiteit(en) bijgewerkt")
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.version, campaign.updated_by) == (
+        closed_status,
+        2,
+        coordinator,
+    )
+    latest = campaign.history.latest()
+    assert latest.history_change_reason == "Bijwerkronde, bestand ronde-ocw.xlsx"
     assert LogEntry.objects.get(object_id=str(campaign.pk)).change_message == (
         "Bijgewerkt via de bijwerkronde (import)."
     )
+    assert not Proposal.objects.pending().exists()
 
 
 def test_edits_in_the_context_columns_are_ignored_with_a_notice(client, round_, campaign):
@@ -253,7 +304,7 @@ def test_edits_in_the_context_columns_are_ignored_with_a_notice(client, round_, 
     assert "De kolom ‘Wie’ is alleen ter informatie" in skipped.notices[0]
     campaign.refresh_from_db()
     assert campaign.title == "Campagne over grenzen"
-    assert campaign.status.code == "afgerond"
+    assert proposed(campaign) == {"status": "afgerond"}
 
 
 def test_a_row_someone_else_changed_after_the_export_but_the_editor_left_alone_is_skipped(
@@ -271,10 +322,10 @@ def test_a_row_someone_else_changed_after_the_export_but_the_editor_left_alone_i
     [skipped] = result.noted_skipped_rows()
     assert "u had deze rij niet aangepast" in skipped.notices[0]
     assert "Karin Bos" in skipped.notices[0]
-    campaign.refresh_from_db()
     lessons.refresh_from_db()
-    assert campaign.explanation == "Bijgewerkt door OCW."
+    assert proposed(campaign) == {"explanation": "Bijgewerkt door OCW."}
     assert (lessons.status, lessons.version) == (closed_status, 2)
+    assert not lessons.proposals.exists()
 
 
 def test_csv_saved_by_dutch_excel_with_semicolons_is_read(client, round_, campaign):
@@ -286,8 +337,11 @@ def test_csv_saved_by_dutch_excel_with_semicolons_is_read(client, round_, campai
     response = confirm(client, upload(client, filled_in, "ronde.csv"))
 
     assert response.status_code == 302
-    campaign.refresh_from_db()
-    assert (campaign.status.code, campaign.explanation) == ("afgerond", "Klaar.")
+    assert proposed(campaign) == {
+        "status": "afgerond",
+        "explanation": "Klaar.",
+        "timeframe_label": "2023",
+    }
 
 
 def test_a_timeframe_that_cannot_be_read_is_kept_with_a_notice(client, round_):
@@ -528,8 +582,7 @@ def test_confirming_twice_imports_once(client, round_, campaign):
     assert again.status_code == 302
     assert again.url == IMPORT_URL
     assert "al verwerkt of verlopen" in str(list(get_messages(again.wsgi_request))[-1])
-    campaign.refresh_from_db()
-    assert campaign.version == 2
+    assert campaign.proposals.count() == 1
 
 
 # Who may import and export -----------------------------------------------------------------

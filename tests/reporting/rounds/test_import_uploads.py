@@ -11,8 +11,8 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.management import call_command
 
-from measures.models import Activity
-from measures.update_round import COLUMNS
+from measures.models import Activity, Proposal
+from reporting.rounds.spreadsheet import COLUMNS
 from tests.factories import make_activity
 from tests.measures.editors import (
     CSV,
@@ -57,7 +57,8 @@ def confirm_form_data(preview) -> dict:
 
 
 def database_state():
-    return list(Activity.objects.values_list("pk", "status_id", "version"))
+    activities = list(Activity.objects.values_list("pk", "status_id", "version"))
+    return activities, list(Proposal.objects.values_list("pk", "activity_id"))
 
 
 @pytest.fixture
@@ -123,10 +124,10 @@ def test_another_users_upload_cannot_be_confirmed(client, fatima, ocw, campaign)
     assert response.status_code == 302
     assert last_message(response) == REFUSED
     assert database_state() == before
+    assert not campaign.proposals.exists()
     client.force_login(fatima)  # her own confirmation still works
     assert client.post(PROCESS_IMPORT_URL, fatimas_confirmation).status_code == 302
-    campaign.refresh_from_db()
-    assert campaign.version == 2
+    assert campaign.proposals.pending().get().proposed_by == fatima
 
 
 def make_stale(path: Path, hours: float):

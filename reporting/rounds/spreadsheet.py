@@ -2,7 +2,9 @@
 
 An editor downloads the activities they may change (XLSX, or CSV), fills in status, timeframe
 and explanation, and uploads the file in the admin. The preview shows per row what changes
-(old → new) and what is wrong, in Dutch; confirming applies every row or none.
+(old → new) and what is wrong, in Dutch; confirming proposes every row's changes or none. In
+an open round a changed row answers its activity's request with that proposal, a row left as
+it is answers "ongewijzigd".
 
 Guarantees, row by row (django-import-export does not apply the admin's ``get_queryset`` to
 imports, so the resource checks them itself):
@@ -12,7 +14,8 @@ imports, so the resource checks them itself):
   ignored with a notice;
 - a row exported at an older version than the current one is refused, unless the editor left
   it untouched, in which case it is skipped (someone else's newer edit stays);
-- every write goes through ``services.save_activity``, so history and versions stay right;
+- every change becomes a proposal (``measures.services.propose_changes``), applied through
+  ``save_activity`` once approved, so history and versions stay right;
 - the preview writes nothing at all; the confirmation checks every row again and writes in
   one transaction, rolled back entirely if any row fails.
 """
@@ -50,10 +53,13 @@ from import_export.results import Error, Result, RowResult
 from import_export.tmp_storages import BaseStorage
 from tablib import InvalidDimensions
 
-from . import services
-from .models import Activity, ActivityActor, Status
-from .spreadsheets import FORMULA_TRIGGERS, clean_cell
-from .timeframes import parse_timeframe
+from measures import services
+from measures.models import Activity, ActivityActor, Status
+from measures.spreadsheets import FORMULA_TRIGGERS, clean_cell
+from measures.timeframes import parse_timeframe
+
+from .models import UpdateRequest
+from .services import answer_unchanged
 
 KEY = "Sleutel"
 ACTION_LINE = "Actielijn"
@@ -483,6 +489,9 @@ class RowCheck:
     notices: list[str] = dataclasses.field(default_factory=list)
     changes: list[services.FieldChange] = dataclasses.field(default_factory=list)
     values: dict[str, object] = dataclasses.field(default_factory=dict)
+    # Checked and found equal to the activity as it stands: the answer "ongewijzigd".
+    unchanged: bool = False
+    activity_id: int | None = None
 
 
 class UpdateRoundRowResult(RowResult):
@@ -737,11 +746,10 @@ class UpdateRoundResource(resources.ModelResource):
         self._checks[self._line] = check
         if check.errors:
             raise ValidationError(check.errors)
-        for attribute, value in check.values.items():
-            setattr(instance, attribute, value)
+        # The activity itself stays as it is: the row's values become a proposal.
 
     def _check_row(self, activity, row) -> RowCheck:
-        check = RowCheck()
+        check = RowCheck(activity_id=activity.pk)
         status_text = cell_text(row.get(STATUS))
         status = self._status_by_name.get(status_text.casefold())
         choices = ", ".join(s.label for s in self._statuses)
@@ -818,6 +826,7 @@ class UpdateRoundResource(resources.ModelResource):
                     f"De kolom ‘{column}’ is alleen ter informatie; uw wijziging daarin is "
                     "genegeerd."
                 )
+        check.unchanged = not check.values
         return check
 
     @staticmethod
@@ -842,8 +851,15 @@ class UpdateRoundResource(resources.ModelResource):
     def do_instance_save(self, instance, is_create):
         if is_create:  # get_or_init_instance never makes one; this guards that promise
             raise ValueError("The update round never creates activities.")
-        services.save_activity(
-            instance, user=self.user, base_version=instance.version, reason=self.change_reason
+        # A proposal, reviewed by a coordinator (a coordinator's own is applied at once). It
+        # answers the activity's request in an open round (reporting.rounds.signals).
+        services.propose_changes(
+            instance,
+            user=self.user,
+            base_version=instance.version,
+            changes=self._checks[self._line].values,
+            note=self.change_reason,
+            source="spreadsheet",
         )
 
     def after_import_row(self, row, row_result, **kwargs):
@@ -854,3 +870,8 @@ class UpdateRoundResource(resources.ModelResource):
 
     def after_import(self, dataset, result, **kwargs):
         result.notices = self.notices
+        if self._is_dry_run(kwargs) or result.has_errors() or result.has_validation_errors():
+            return
+        # A row left as it is answers its activity's request "ongewijzigd" (confirmed).
+        unchanged = [check.activity_id for check in self._checks.values() if check.unchanged]
+        answer_unchanged(UpdateRequest.objects.filter(activity_id__in=unchanged), user=self.user)
