@@ -71,12 +71,12 @@ MIDDLEWARE = [
     "napsite.middleware.RequestSizeLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Ends idle and too-old staff sessions before anything acts on the user.
+    "django.contrib.messages.middleware.MessageMiddleware",
+    # Ends idle and too-old staff sessions before anything acts on the user (and says so).
     "napsite.accounts.middleware.SessionLifetimeMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # After OTPMiddleware: needs to know whether the session passed its second factor.
     "napsite.accounts.middleware.SecondFactorMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Innermost, so it sees the views' database errors first.
