@@ -38,6 +38,10 @@ def editor_role(name: str) -> Group:
         roles.create_editor_roles(apps, schema_editor=None)
         reports = importlib.import_module("reporting.migrations.0002_coordinator_permissions")
         reports.grant_report_permissions(apps, schema_editor=None)
+        accounts = importlib.import_module(
+            "napsite.accounts.migrations.0002_coordinator_permissions"
+        )
+        accounts.grant_account_permissions(apps, schema_editor=None)
     return Group.objects.get(name=name)
 
 
