@@ -325,6 +325,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "napsite.security.client_ip_address"
 AXES_LOCKOUT_CALLABLE = "napsite.views.login_locked_out"
+# Only password sign-ins: the single sign-on callback is left to the identity provider.
+AXES_WHITELIST_CALLABLE = "napsite.accounts.oidc.is_sso_callback"
 AXES_COOLOFF_MESSAGE = "Te veel mislukte inlogpogingen. Probeer het later opnieuw."
 # Axes' log lines name the client; keep usernames, addresses and browsers out of the logs.
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "user_agent"]

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.views.generic import View
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
@@ -253,6 +254,13 @@ class SsoBackend(OIDCAuthenticationBackend):
         user.first_name = str(claims.get("given_name", user.first_name))[:150]
         user.last_name = str(claims.get("family_name", user.last_name))[:150]
         user.email = str(claims.get("email", user.email))[:254]
+
+
+def is_sso_callback(request: HttpRequest | None, credentials: dict | None = None) -> bool:
+    """AXES_WHITELIST_CALLABLE: django-axes throttles password guessing only. The provider
+    guards its own sign-in, and counting failed callbacks (all without a username) per address
+    would let a few broken ones lock a whole ministry network out of single sign-on."""
+    return request is not None and request.path_info == reverse("accounts:oidc-callback")
 
 
 def _failure() -> HttpResponse:

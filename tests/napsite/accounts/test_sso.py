@@ -121,3 +121,19 @@ def test_the_group_map_grants_and_withdraws_only_what_it_names(db, ocw, szw, set
     assert granted == ({MINISTRY_STAFF, COORDINATOR}, {"OCW", "SZW"})
     assert not user.groups.exists()
     assert list(user.actor_memberships.values_list("actor__code", flat=True)) == ["SZW"]
+
+
+def test_failed_callbacks_never_lock_single_sign_on_for_a_whole_network(client, db, sso, caplog):
+    from axes.models import AccessAttempt
+
+    responses = []
+    for attempt in range(sso.AXES_FAILURE_LIMIT + 1):
+        session = client.session
+        session["oidc_states"] = {f"s{attempt}": {"nonce": "n", "code_verifier": "v"}}
+        session.save()
+        responses.append(client.get(CALLBACK, {"code": "c", "state": f"s{attempt}"}))
+
+    assert [r.status_code for r in responses] == [302] * len(responses)
+    assert {r.url for r in responses} == {"/admin/login/?sso=mislukt"}
+    assert not AccessAttempt.objects.exists()
+    assert "Single sign-on failed: ConnectionError" in caplog.text
