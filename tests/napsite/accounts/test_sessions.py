@@ -97,6 +97,7 @@ def test_changing_the_password_ends_the_other_sessions_only(editor):
     editor.set_password("oud-en-lang-wachtwoord")
     editor.save()
     here, elsewhere = signed_in(editor), signed_in(editor)
+    elsewhere_key = elsewhere.session.session_key
 
     response = here.post(
         reverse("admin:password_change"),
@@ -108,6 +109,8 @@ def test_changing_the_password_ends_the_other_sessions_only(editor):
     )
 
     assert response.status_code == 302
+    # Ended on the server at once, not merely refused when that browser next comes back.
+    assert not Session.objects.filter(session_key=elsewhere_key).exists()
     assert is_signed_in(here)
     assert not is_signed_in(elsewhere)
 
