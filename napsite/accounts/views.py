@@ -86,7 +86,11 @@ def enrol(request: HttpRequest) -> HttpResponse:
     context |= {
         "title": "Tweede stap instellen",
         "form": form,
-        "qr_code": segno.make(device.config_url, error="m").svg_inline(scale=4, title="QR-code"),
+        "qr_code": segno.make(device.config_url, error="m").svg_inline(
+            scale=4,
+            title="QR-code",
+            light="#fff",  # readable in the dark admin theme too
+        ),
         "secret": b32encode(device.bin_key).decode(),
     }
     return render(request, "accounts/enrol.html", context)

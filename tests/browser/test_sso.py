@@ -108,9 +108,12 @@ def sign_in_at_the_provider(page, live_server, username):
 
 
 def test_a_mapped_group_signs_in_as_ministry_staff_for_ocw(
-    sso, live_server, page, django_user_model
+    sso, live_server, page, django_user_model, assert_accessible
 ):
     ocw = sso
+    page.goto(live_server.url + "/admin/login/")
+    assert page.locator("#sso-login").inner_text() == "Inloggen met uw organisatie-account"
+    assert_accessible(page)
 
     sign_in_at_the_provider(page, live_server, "fatima")
 

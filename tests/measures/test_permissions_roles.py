@@ -43,6 +43,9 @@ def test_coordinators_manage_activities_and_reference_data_but_not_users(db):
         *crud("actionlines", "actionline"),
         *crud("reporting", "progressreport"),
         "reporting.publish_progressreport",
+        # Who signed in how, and who changed whose rights (read-only records).
+        "accounts.view_signin",
+        "accounts.view_accesschange",
     }
 
 
