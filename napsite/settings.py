@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "django_q",
     # Holds the background tasks' data migration (napsite/migrations); no models of its own.
     "napsite",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "napsite.accounts",
     "actionlines",
     "measures",
     "reporting",
@@ -72,6 +76,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Ends idle and too-old staff sessions before anything acts on the user (and says so).
+    "napsite.accounts.middleware.SessionLifetimeMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # After OTPMiddleware: needs to know whether the session passed its second factor.
+    "napsite.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Innermost, so it sees the views' database errors first.
@@ -93,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "napsite.context_processors.site",
+                "napsite.accounts.context_processors.sign_in",
             ],
         },
     },
@@ -139,6 +149,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on (OpenID Connect); answers only the callback from the identity provider.
+    "napsite.accounts.oidc.SsoBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -199,8 +211,8 @@ CACHES = {
 NAP_SITE_NAME = "NAP Voortgangsmonitor"
 NAP_SITE_URL = os.environ.get("NAP_SITE_URL", "").strip() or "http://127.0.0.1:8000"
 
-# Mail (the update rounds' mails; other notices use the same settings). Sent through SMTP by
-# the task worker; printed to the console in debug mode unless a backend is named.
+# Mail: the update rounds' mails and the accounts' deactivation notices. Sent through SMTP (by
+# the task worker for the rounds); printed to the console in debug mode unless a backend is named.
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
@@ -437,6 +449,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "napsite.security.client_ip_address"
 AXES_LOCKOUT_CALLABLE = "napsite.views.login_locked_out"
+# Only password sign-ins: the single sign-on callback is left to the identity provider.
+AXES_WHITELIST_CALLABLE = "napsite.accounts.oidc.is_sso_callback"
 AXES_COOLOFF_MESSAGE = "Te veel mislukte inlogpogingen. Probeer het later opnieuw."
 # Axes' log lines name the client; keep usernames, addresses and browsers out of the logs.
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "user_agent"]
@@ -449,3 +463,51 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_FILE_UPLOAD_MAX_MEMORY_SIZE", 2_62
 NAP_IMPORT_MAX_BYTES = env_int("NAP_IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
 # Any request body larger than an import file plus its form is refused before it is read.
 NAP_MAX_REQUEST_BYTES = NAP_IMPORT_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE
+
+# --- Staff sign-in (issue 15, napsite/accounts) ------------------------------------------
+# Staff sessions end after this much inactivity, and in any case this long after sign-in.
+NAP_SESSION_IDLE_MINUTES = env_int("NAP_SESSION_IDLE_MINUTES", 30, minimum=1)
+NAP_SESSION_MAX_HOURS = env_int("NAP_SESSION_MAX_HOURS", 10, minimum=1)
+# The cookie and the stored session expire with the absolute maximum too, so nothing outlives it.
+SESSION_COOKIE_AGE = NAP_SESSION_MAX_HOURS * 3600
+# Accounts unused for this many days are deactivated by `manage.py deactivate_inactive_accounts`.
+NAP_ACCOUNT_INACTIVE_DAYS = env_int("NAP_ACCOUNT_INACTIVE_DAYS", 90, minimum=1)
+
+# Second factor (TOTP with recovery codes) for password sign-ins: django-otp.
+OTP_TOTP_ISSUER = "NAP Voortgangsmonitor"
+
+# Single sign-on with the ministry's identity provider (OpenID Connect, mozilla-django-oidc).
+# Off unless a client id is set. The provider's endpoints come from its discovery document
+# (NAP_OIDC_DISCOVERY_URL) unless given one by one.
+NAP_OIDC_ENABLED = bool(os.environ.get("NAP_OIDC_CLIENT_ID", "").strip())
+NAP_OIDC_DISCOVERY_URL = os.environ.get("NAP_OIDC_DISCOVERY_URL", "").strip()
+# The claim that lists the user's groups at the provider, and which of those grant what here:
+# "provider-group=Role" or "provider-group=Role:ACTOR", comma-separated, or the same as a JSON
+# object. Parsed (and refused when malformed) in napsite/accounts/oidc.py at start-up.
+NAP_OIDC_GROUPS_CLAIM = os.environ.get("NAP_OIDC_GROUPS_CLAIM", "groups").strip()
+NAP_OIDC_GROUP_MAP = os.environ.get("NAP_OIDC_GROUP_MAP", "")
+OIDC_RP_CLIENT_ID = os.environ.get("NAP_OIDC_CLIENT_ID", "").strip()
+OIDC_RP_CLIENT_SECRET = os.environ.get("NAP_OIDC_CLIENT_SECRET", "")
+OIDC_RP_SCOPES = os.environ.get("NAP_OIDC_SCOPES", "openid email profile groups")
+OIDC_RP_SIGN_ALGO = os.environ.get("NAP_OIDC_SIGN_ALGO", "RS256")
+# Empty values are filled in from the discovery document (napsite/accounts/oidc.py).
+NAP_OIDC_ISSUER = os.environ.get("NAP_OIDC_ISSUER", "").strip()
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("NAP_OIDC_AUTHORIZATION_ENDPOINT", "").strip()
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("NAP_OIDC_TOKEN_ENDPOINT", "").strip()
+OIDC_OP_USER_ENDPOINT = os.environ.get("NAP_OIDC_USER_ENDPOINT", "").strip()
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("NAP_OIDC_JWKS_ENDPOINT", "").strip()
+if NAP_OIDC_ENABLED and not (NAP_OIDC_DISCOVERY_URL or OIDC_OP_TOKEN_ENDPOINT):
+    raise ImproperlyConfigured(
+        "NAP_OIDC_CLIENT_ID is set: also set NAP_OIDC_DISCOVERY_URL (or the endpoints "
+        "NAP_OIDC_AUTHORIZATION_ENDPOINT, NAP_OIDC_TOKEN_ENDPOINT, NAP_OIDC_USER_ENDPOINT and "
+        "NAP_OIDC_JWKS_ENDPOINT)."
+    )
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = env_int("NAP_OIDC_TIMEOUT_SECONDS", 10, minimum=1)
+# Tokens are used once, at sign-in, and never kept in the session.
+OIDC_STORE_ACCESS_TOKEN = False
+OIDC_STORE_ID_TOKEN = False
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc-callback"
+LOGIN_REDIRECT_URL = "/admin/"
+LOGIN_REDIRECT_URL_FAILURE = "/admin/login/?sso=mislukt"

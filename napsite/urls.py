@@ -35,6 +35,8 @@ urlpatterns = [
         "admin/r/<int:content_type_id>/<path:object_id>/",
         admin.site.admin_view(views.admin_view_on_site),
     ),
+    # Second factor and single sign-on; ahead of the admin's catch-all.
+    path("admin/", include("napsite.accounts.urls")),
     path("admin/", admin.site.urls),
     # Normally answered by napsite.middleware.HealthCheckMiddleware before the host check;
     # the route gives the endpoint its name.

@@ -44,3 +44,21 @@ def import_uploads(settings, tmp_path):
     """Update-round uploads waiting for confirmation stay in the test's own folder."""
     settings.NAP_IMPORT_UPLOAD_DIR = str(tmp_path / "import-uploads")
     return tmp_path / "import-uploads"
+
+
+@pytest.fixture(autouse=True)
+def force_login_passes_the_second_factor(monkeypatch):
+    """A test's force_login (and pytest-django's admin_client) gives a session that has passed
+    its second factor, as a real sign-in with the authenticator app does; tests of the second
+    factor itself sign in through the login form. See tests/napsite/accounts/."""
+    from django.test import Client
+
+    from tests.accounts import verify_second_factor
+
+    signed_in = Client.force_login
+
+    def force_login(self, user, backend=None):
+        signed_in(self, user, backend)
+        verify_second_factor(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)

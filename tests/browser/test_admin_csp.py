@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+from tests.accounts import current_code, totp_device
 from tests.factories import make_activity
 
 PASSWORD = "een-lang-en-goed-wachtwoord"
@@ -19,6 +20,7 @@ def test_an_editor_logs_in_and_edits_without_csp_violations(
     live_server, page, coordinator, action_line, status, ocw
 ):
     activity = make_activity(action_line=action_line, status=status, actors=(ocw,))
+    app = totp_device(coordinator)
     violations = []
     page.on(
         "console",
@@ -30,6 +32,8 @@ def test_an_editor_logs_in_and_edits_without_csp_violations(
     page.goto(live_server.url + "/admin/")
     page.fill("#id_username", "coordinator")
     page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.fill("#id_code", current_code(app))  # the second factor, under the same policy
     page.click("input[type=submit]")
     page.wait_for_url(live_server.url + "/admin/")
     page.goto(f"{live_server.url}/admin/measures/activity/{activity.pk}/change/")

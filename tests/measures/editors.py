@@ -44,6 +44,10 @@ def editor_role(name: str) -> Group:
         tasks.grant_task_permissions(apps, schema_editor=None)
         rounds = importlib.import_module("reporting.migrations.0005_rounds")
         rounds.grant_round_permissions(apps, schema_editor=None)
+        accounts = importlib.import_module(
+            "napsite.accounts.migrations.0002_coordinator_permissions"
+        )
+        accounts.grant_account_permissions(apps, schema_editor=None)
     return Group.objects.get(name=name)
 
 

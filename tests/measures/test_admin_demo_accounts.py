@@ -44,6 +44,7 @@ def test_setup_local_prints_a_coordinator_and_an_ocw_employee_who_can_log_in(
     assert set(Activity.objects.editable_by(coordinator)) == set(Activity.objects.all())
     assert employee.groups.get().name == "Ministeriemedewerker"
     assert list(Activity.objects.editable_by(employee)) == [of_ocw]
+    assert "Zolang DJANGO_DEBUG=1 aanstaat, vragen admin, coordinator en medewerker-ocw" in output
 
 
 def test_running_it_again_keeps_the_accounts_and_shows_no_new_passwords(db, settings):

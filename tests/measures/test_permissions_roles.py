@@ -63,6 +63,9 @@ def test_coordinators_manage_activities_and_reference_data_but_not_users(db):
         "reporting.view_sentmail",
         "reporting.view_mailpreference",
         "reporting.change_mailpreference",
+        # Who signed in how, and who changed whose rights (read-only records).
+        "accounts.view_signin",
+        "accounts.view_accesschange",
     }
 
 

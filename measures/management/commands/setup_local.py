@@ -91,6 +91,10 @@ class Command(BaseCommand):
             lines.append(f"  {role}: gebruikersnaam {username}, wachtwoord {password}")
         self.stdout.write(
             self.style.WARNING(
-                "Demo-accounts om beide rollen te proberen (alleen lokaal):\n" + "\n".join(lines)
+                "Demo-accounts om beide rollen te proberen (alleen lokaal):\n"
+                + "\n".join(lines)
+                + "\nZolang DJANGO_DEBUG=1 aanstaat, vragen admin, coordinator en "
+                "medewerker-ocw na het wachtwoord geen code uit een authenticator-app; zonder "
+                "debugmodus wel, zoals elk account dat met een wachtwoord inlogt."
             )
         )
