@@ -83,6 +83,19 @@ class ProgressReport(models.Model):
     # later change in the comparison never rewrites what was published. None for a draft.
     changes = models.JSONField("wijzigingen", null=True, blank=True, editable=False)
 
+    # The update round this draft was made from: its data are those of the round's close, when
+    # every answer it approved is in, however long after the peildatum (see
+    # ``selectors.data_moment``). A deleted round leaves a plain draft.
+    update_round = models.ForeignKey(
+        "reporting.UpdateRound",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="reports",
+        verbose_name="uitvraag",
+    )
+
     objects = ProgressReportManager()
 
     class Meta:

@@ -135,6 +135,18 @@ def history_cutoff(reference_date: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(next_day, datetime.time.min))
 
 
+def data_moment(report: ProgressReport) -> datetime.datetime:
+    """The moment a draft's data are read as of.
+
+    A draft made from a closed update round: the round's close. Its answers are approved after
+    the peildatum (asked on 1 October, approved in November), and the report must show every
+    one of them. Any other draft: the end of its peildatum.
+    """
+    if report.update_round_id is not None and report.update_round.closed_at is not None:
+        return report.update_round.closed_at
+    return history_cutoff(report.reference_date)
+
+
 def changed_since(moment: datetime.datetime) -> bool:
     """Has anything a report shows been edited after that moment?
 
@@ -153,11 +165,12 @@ def changed_since(moment: datetime.datetime) -> bool:
 def build_snapshot(report: ProgressReport) -> ReportContents:
     """The report's contents as unsaved snapshot rows: what publishing would freeze now.
 
-    Live data, unless something changed after the peildatum: then the state at the end of the
-    peildatum is read from the history (django-simple-history): status, text, whether it was
-    public, and who was responsible.
+    Live data, unless something changed after its data moment (the end of the peildatum, or
+    the close of the round it was made from): then the state at that moment is read from the
+    history (django-simple-history): status, text, whether it was public, and who was
+    responsible.
     """
-    cutoff = history_cutoff(report.reference_date)
+    cutoff = data_moment(report)
     if changed_since(cutoff):
         activities, footnotes, missing = _activities_as_of(cutoff)
         actors = _actors_as_of(activities)

@@ -82,8 +82,9 @@ def close_round(update_round: UpdateRound, *, user) -> None:
 
 
 def draft_report(update_round: UpdateRound, *, user) -> ProgressReport:
-    """A draft progress report with the round's peildatum (a draft reads the data as of its
-    peildatum, so it shows what the round approved up to then)."""
+    """A draft progress report with the round's peildatum, linked to the round: it reads the
+    data as of the round's close, so it shows every answer the round approved, also those
+    approved after the peildatum."""
     if not user.has_perm("reporting.add_progressreport"):
         raise PermissionDenied("U mag geen rapportages maken.")
     if update_round.is_open:
@@ -97,6 +98,7 @@ def draft_report(update_round: UpdateRound, *, user) -> ProgressReport:
         title=f"Voortgangsrapportage ({update_round.title})",
         slug=slug,
         reference_date=update_round.reference_date,
+        update_round=update_round,
     )
 
 

@@ -54,7 +54,7 @@ from import_export.tmp_storages import BaseStorage
 from tablib import InvalidDimensions
 
 from measures import services
-from measures.models import Activity, ActivityActor, Status
+from measures.models import Activity, ActivityActor, Proposal, Status
 from measures.spreadsheets import FORMULA_TRIGGERS, clean_cell
 from measures.timeframes import parse_timeframe
 
@@ -655,6 +655,18 @@ class UpdateRoundResource(resources.ModelResource):
             .filter(slug__in=self._lines_by_key)
             .values_list("pk", flat=True)
         )
+        # A proposal waiting for review blocks a new one for the same activity: say so in the
+        # preview, not only when confirming fails.
+        self._pending = (
+            {
+                proposal.activity_id: proposal
+                for proposal in Proposal.objects.pending()
+                .filter(activity__slug__in=self._lines_by_key)
+                .select_related("activity", "proposed_by")
+            }
+            if services.review_required(self.user)
+            else {}
+        )
         self._statuses = list(Status.objects.order_by("position", "code"))
         self._status_by_name = {}
         for status in self._statuses:
@@ -807,6 +819,12 @@ class UpdateRoundResource(resources.ModelResource):
                 f"nu versie {activity.version}). {since} Exporteer opnieuw en neem uw "
                 "wijzigingen daarin over."
             )
+            return check
+
+        pending = self._pending.get(activity.pk)
+        if check.values and pending is not None:
+            check.values, check.changes = {}, []
+            check.errors[KEY] = services.ProposalBlocked(pending).message
             return check
 
         readable = not timeframe or parse_timeframe(timeframe).parsed

@@ -1,19 +1,24 @@
 """Accounts nobody used for NAP_ACCOUNT_INACTIVE_DAYS are switched off, with a notice."""
 
+import importlib
 import io
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
+from django_q.models import Schedule
 
 from napsite.accounts.models import AccessChange
 
 User = get_user_model()
+planning = importlib.import_module("napsite.accounts.migrations.0003_plan_deactivation")
 
 
 def make_user(username, *, last_login_days=None, joined_days=200, **fields):
@@ -90,3 +95,36 @@ def test_a_failing_mail_server_still_deactivates_and_names_nobody_in_the_log(
     assert "2 account(s) uitgezet" in output and "0 bericht(en) verstuurd" in output
     assert "Deactivation notice not sent" in caplog.text
     assert "vertrokken" not in caplog.text and "v@example.invalid" not in caplog.text
+
+
+def test_the_worker_runs_the_deactivation_daily_planned_once_however_often_migrated(db):
+    assert Schedule.objects.filter(name=planning.DEACTIVATION).count() == 1  # by migrating
+    Schedule.objects.filter(name=planning.DEACTIVATION).delete()
+
+    planning.plan_deactivation(apps, schema_editor=None)
+    planning.plan_deactivation(apps, schema_editor=None)
+
+    [schedule] = Schedule.objects.filter(name=planning.DEACTIVATION)
+    assert (schedule.schedule_type, schedule.repeats) == (Schedule.DAILY, -1)
+    assert timezone.localtime(schedule.next_run).time() == time(3, 15)
+    assert schedule.next_run > timezone.now()
+
+
+def test_the_planned_task_deactivates_unused_accounts_and_tells_them(accounts):
+    [schedule] = Schedule.objects.filter(func__contains="deactivate_inactive_accounts")
+
+    assert not (schedule.args or schedule.kwargs)  # the scheduler calls it as it is
+
+    summary = import_string(schedule.func)()
+
+    active = set(User.objects.filter(is_active=True).values_list("username", flat=True))
+    assert active == {"actief", "nieuw"}
+    assert summary == (
+        "2 account(s) uitgezet die 90 dagen niet gebruikt zijn; 1 bericht(en) verstuurd."
+    )
+    [notice] = mail.outbox
+    assert notice.to == ["v@example.invalid"]
+    assert "90 dagen niet ingelogd" in notice.body
+    assert set(AccessChange.objects.filter(kind="deactivated").values_list("via", flat=True)) == {
+        "dagelijkse taak"
+    }

@@ -467,6 +467,31 @@ def test_the_conflict_tells_what_the_other_person_changed(client, round_):
     assert "‘Door de coördinator herschreven.’" in invalid.error_dict["Versie"][0]
 
 
+def test_a_row_for_an_activity_with_a_pending_proposal_is_refused_in_the_preview(
+    client, round_, campaign, ocw
+):
+    colleague = make_staff_member(ocw, username="jan", first_name="Jan", last_name="Bakker")
+    services.propose_changes(
+        campaign,
+        user=colleague,
+        base_version=campaign.version,
+        changes={"explanation": "Voorstel van Jan."},
+    )
+    before = database_state(), Proposal.objects.count()
+    filled_in = edit_xlsx(round_, {("campagne", "Status"): "Afgerond"})
+
+    preview = upload(client, filled_in)
+
+    [invalid] = preview.context["result"].invalid_rows
+    assert invalid.number + 1 == 2
+    [message] = invalid.error_dict["Sleutel"]
+    assert message.startswith("Voor ‘Campagne over grenzen’ wacht al een voorstel op beoordeling")
+    assert "van Jan Bakker" in message
+    assert "wacht al een voorstel op beoordeling (van Jan Bakker" in page_text(preview)
+    assert preview.context.get("confirm_form") is None
+    assert (database_state(), Proposal.objects.count()) == before
+
+
 BAD_FILES = {
     "pdf": ("notities.pdf", b"%PDF-1.4", "‘notities.pdf’ is geen .xlsx- of .csv-bestand."),
     "broken workbook": ("ronde.xlsx", b"geen zip", "Dit is geen leesbaar Excel-bestand (.xlsx)."),

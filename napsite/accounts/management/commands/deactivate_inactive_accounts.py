@@ -1,9 +1,9 @@
-"""Run daily from cron (see README "Accounts"): switch off accounts no longer used."""
+"""Switch off accounts no longer used. The worker runs this daily (napsite.accounts.jobs); the
+command is for deployments that plan it with cron instead (see README "Accounts")."""
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from napsite.accounts import services
+from napsite.accounts import jobs
 
 
 class Command(BaseCommand):
@@ -13,10 +13,4 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        deactivated, mailed = services.deactivate_inactive_accounts(
-            via="deactivate_inactive_accounts"
-        )
-        self.stdout.write(
-            f"{deactivated} account(s) uitgezet die {settings.NAP_ACCOUNT_INACTIVE_DAYS} dagen "
-            f"niet gebruikt zijn; {mailed} bericht(en) verstuurd."
-        )
+        self.stdout.write(jobs.deactivate_inactive_accounts(via="deactivate_inactive_accounts"))
