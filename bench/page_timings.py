@@ -1,0 +1,99 @@
+"""App and database time of uncached public pages, in one process (no HTTP, no gunicorn).
+
+Run with the project to measure as the working directory (bench_pages.py runs it once against
+this checkout and once against ``--baseline``), with DATABASE_URL pointing at a seeded database:
+
+    .venv/bin/python bench/page_timings.py --seconds 3 /activiteiten/ "/activiteiten/?q=maatregelen"
+    .venv/bin/python bench/page_timings.py --profile /activiteiten/    # cProfile, top 30
+
+The page cache is switched off (a dummy cache under its alias), so every request renders;
+caches keyed on the data version (the peildatum, counts) stay on, as on a busy site. Prints one
+JSON object: per path the median milliseconds spent in the app (the request minus its SQL) and
+in SQL.
+"""
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path.cwd()))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import configure_in_process  # noqa: E402
+
+
+class SqlTimer:
+    def __init__(self):
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("paths", nargs="+")
+    parser.add_argument("--seconds", type=float, default=3.0, help="per path")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of each path")
+    args = parser.parse_args()
+
+    configure_in_process()
+    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
+    import django
+    from django.conf import settings
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+
+    from measures import page_cache
+
+    settings.CACHES[page_cache.PAGES] = {
+        "BACKEND": "django.core.cache.backends.dummy.DummyCache"
+    }
+    client = Client()
+    results = {}
+    for path in args.paths:
+        for _ in range(3):  # warm up: imports, templates, connection, version-keyed caches
+            client.get(path)
+        if args.profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(20):
+                client.get(path)
+            profiler.disable()
+            print(f"=== {path}", file=sys.stderr)
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(int(os.environ.get("TOP", "30")))
+            continue
+        totals, sqls = [], []
+        deadline = time.monotonic() + args.seconds
+        while time.monotonic() < deadline or len(totals) < 5:
+            timer = SqlTimer()
+            started = time.perf_counter()
+            with connection.execute_wrapper(timer):
+                status = client.get(path).status_code
+            elapsed = time.perf_counter() - started
+            totals.append(elapsed - timer.seconds)  # the app's own time, without waiting on SQL
+            sqls.append(timer.seconds)
+            if status != 200:
+                raise SystemExit(f"{path} answered {status}")
+        results[path] = {
+            "requests": len(totals),
+            "app_ms": round(1000 * statistics.median(totals), 2),
+            "sql_ms": round(1000 * statistics.median(sqls), 2),
+        }
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
