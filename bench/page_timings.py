@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path.cwd()))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import configure_in_process  # noqa: E402
+from common import configure_in_process
 
 
 class SqlTimer:
@@ -45,6 +45,7 @@ def main() -> None:
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--seconds", type=float, default=3.0, help="per path")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of each path")
+    parser.add_argument("--sort", default="cumulative", help="cProfile order, e.g. tottime")
     args = parser.parse_args()
 
     configure_in_process()
@@ -58,9 +59,7 @@ def main() -> None:
 
     from measures import page_cache
 
-    settings.CACHES[page_cache.PAGES] = {
-        "BACKEND": "django.core.cache.backends.dummy.DummyCache"
-    }
+    settings.CACHES[page_cache.PAGES] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
     client = Client()
     results = {}
     for path in args.paths:
@@ -73,7 +72,8 @@ def main() -> None:
                 client.get(path)
             profiler.disable()
             print(f"=== {path}", file=sys.stderr)
-            pstats.Stats(profiler, stream=sys.stderr).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(int(os.environ.get("TOP", "30")))
+            stats = pstats.Stats(profiler, stream=sys.stderr)
+            stats.sort_stats(args.sort).print_stats(30)
             continue
         totals, sqls = [], []
         deadline = time.monotonic() + args.seconds
