@@ -150,8 +150,9 @@ class CachedPage:
     last_modified: int
 
 
-def _cache_key(version: str, request: HttpRequest) -> str:
-    address = f"{request.path}?{request.GET.urlencode()}"
+def _cache_key(version: str, request: HttpRequest, query: QueryDict | None = None) -> str:
+    query = request.GET if query is None else query
+    address = f"{request.path}?{query.urlencode()}"
     return f"public-page:{version}:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
@@ -233,6 +234,41 @@ def cache_public_page(view=None, *, parameters: Parameters = NO_PARAMETERS):
         )
         _set(pages, key, page)
         return _conditional(request, page) or _response(request, page)
+
+    return wrapper
+
+
+def validate_public_download(view=None, *, parameters: Parameters = NO_PARAMETERS):
+    """HTTP validators and public caching for a download that is not stored here.
+
+    The ``ETag`` is weak: a file records when it was made, so two downloads of the same data
+    differ in their bytes, though not in what they say. A conditional request from a client
+    that has the file of the current data version gets a 304 before the view runs.
+    """
+    if view is None:
+        return functools.partial(validate_public_download, parameters=parameters)
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        version = None
+        if request.method in ("GET", "HEAD") and not connection.in_atomic_block:
+            version = data_version()
+        if version is None:
+            return view(request, *args, **kwargs)
+        # The view still sees every parameter; only the validator ignores the unknown ones.
+        key = _cache_key(version, request, parameters.normalise(request.GET))
+        etag = f'W/"{hashlib.sha256(key.encode()).hexdigest()[:32]}"'
+        modified = changed_at(version)
+        response = get_conditional_response(request, etag=etag, last_modified=modified)
+        if response is None:
+            response = view(request, *args, **kwargs)
+            if response.status_code != 200:
+                return response
+        elif response.status_code != 304:
+            return response
+        response["ETag"] = etag
+        _public_headers(response, modified)
+        return response
 
     return wrapper
 

@@ -224,3 +224,29 @@ def test_a_draft_report_seen_by_staff_is_private(admin_client, site):
 
     assert response.status_code == 200
     assert response["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.parametrize("extension", ["csv", "xlsx", "json"])
+def test_downloads_are_public_and_answer_304_without_building_the_file(client, site, extension):
+    url = f"/activiteiten/export.{extension}?status=loopt"
+    first = client.get(url)
+    b"".join(first.streaming_content) if first.streaming else first.content
+
+    response, queries, _ = get(client, url + "&utm_source=x", if_none_match=first["ETag"])
+
+    assert first.status_code == 200
+    assert first["ETag"].startswith('W/"')  # a file says when it was made: weak
+    assert first["Cache-Control"].startswith("public, max-age=")
+    assert first.has_header("Last-Modified")
+    assert (response.status_code, queries) == (304, 0)
+
+
+def test_a_download_of_new_data_has_a_new_validator(client, site):
+    before = client.get("/activiteiten/export.csv")
+    b"".join(before.streaming_content)
+    Activity.objects.get(pk=site.activities[0].pk).save()
+
+    after = client.get("/activiteiten/export.csv", headers={"if_none_match": before["ETag"]})
+
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"]
