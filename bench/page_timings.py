@@ -81,14 +81,15 @@ def main() -> None:
             timer = SqlTimer()
             started = time.perf_counter()
             with connection.execute_wrapper(timer):
-                status = client.get(path).status_code
+                response = client.get(path)
             elapsed = time.perf_counter() - started
             totals.append(elapsed - timer.seconds)  # the app's own time, without waiting on SQL
             sqls.append(timer.seconds)
-            if status != 200:
-                raise SystemExit(f"{path} answered {status}")
+            if response.status_code != 200:
+                raise SystemExit(f"{path} answered {response.status_code}")
         results[path] = {
             "requests": len(totals),
+            "bytes": len(response.content),
             "app_ms": round(1000 * statistics.median(totals), 2),
             "sql_ms": round(1000 * statistics.median(sqls), 2),
         }
