@@ -2,10 +2,11 @@
 
 Rendered pages are kept in the ``pages`` cache (Redis when ``CACHE_URL`` is set, so one render
 serves every worker and every instance; otherwise a folder shared by the processes on one
-host) under a key made of the page's path, its *recognised* query parameters in a fixed order
-(tracking parameters such as ``utm_source`` or ``fbclid`` never force a render) and the
-current *data version*. The view itself only ever sees those recognised parameters, so the
-page is the same whoever asked for it, with or without tracking parameters.
+host), with a copy in the memory of each process that served them, under a key made of the
+page's path, its *recognised* query parameters in a fixed order (tracking parameters such as
+``utm_source`` or ``fbclid`` never force a render) and the current *data version*. The view
+itself only ever sees those recognised parameters, so the page is the same whoever asked for
+it, with or without tracking parameters.
 
 The data version is a random token plus the time of the change, in the ``shared`` cache which
 every process of the site reads. ``measures.signals`` replaces it after every committed
@@ -47,8 +48,9 @@ logger = logging.getLogger(__name__)
 
 PAGES = "pages"
 SHARED = "shared"
-# Small values that only change with the data (the peildatum, counts), per process.
-FRAGMENTS = "default"
+# Per process: small values that only change with the data (the peildatum, counts), and the
+# pages this process served lately, so a popular page costs no round trip to the shared cache.
+LOCAL = "default"
 VERSION_KEY = "public-data-version"
 # Pages change only with the data; this bounds how long unused pages take memory, and how long
 # a page could outlive a change that, against the rules above, never bumped the version.
@@ -108,12 +110,12 @@ def remember(name: str, compute: Callable[[], object]):
     version = None if connection.in_atomic_block else data_version()
     if version is None:
         return compute()
-    fragments = caches[FRAGMENTS]
+    local = caches[LOCAL]
     key = f"fragment:{version}:{name}"
-    value = fragments.get(key)
+    value = local.get(key)
     if value is None:
         value = compute()
-        fragments.set(key, value, PAGE_TIMEOUT_SECONDS)
+        local.set(key, value, PAGE_TIMEOUT_SECONDS)
     return value
 
 
@@ -214,9 +216,8 @@ def cache_public_page(view=None, *, parameters: Parameters = NO_PARAMETERS):
         version = data_version()
         if version is None:
             return view(request, *args, **kwargs)
-        pages = caches[PAGES]
         key = _cache_key(version, request)
-        page = _get(pages, key)
+        page = _get(key)
         if page is not None:
             return _conditional(request, page) or _response(request, page)
         response = view(request, *args, **kwargs)
@@ -232,7 +233,7 @@ def cache_public_page(view=None, *, parameters: Parameters = NO_PARAMETERS):
             etag=hashlib.sha256(key.encode()).hexdigest()[:32],
             last_modified=changed_at(version),
         )
-        _set(pages, key, page)
+        _set(key, page)
         return _conditional(request, page) or _response(request, page)
 
     return wrapper
@@ -273,16 +274,25 @@ def validate_public_download(view=None, *, parameters: Parameters = NO_PARAMETER
     return wrapper
 
 
-def _get(pages, key: str) -> CachedPage | None:
+def _get(key: str) -> CachedPage | None:
+    """The page from this process's memory, else from the shared cache (and then kept here)."""
+    local = caches[LOCAL]
+    page = local.get(key)
+    if page is not None:
+        return page
     try:
-        return pages.get(key)
+        page = caches[PAGES].get(key)
     except Exception:  # a page cache that is down costs a render, never the page
         logger.exception("The page cache cannot be read.")
         return None
+    if page is not None:
+        local.set(key, page, PAGE_TIMEOUT_SECONDS)
+    return page
 
 
-def _set(pages, key: str, page: CachedPage) -> None:
+def _set(key: str, page: CachedPage) -> None:
+    caches[LOCAL].set(key, page, PAGE_TIMEOUT_SECONDS)
     try:
-        pages.set(key, page, PAGE_TIMEOUT_SECONDS)
+        caches[PAGES].set(key, page, PAGE_TIMEOUT_SECONDS)
     except Exception:
         logger.exception("The page cache cannot be written.")
