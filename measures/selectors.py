@@ -21,11 +21,14 @@ def public_activities() -> QuerySet[Activity]:
 
 
 def listed_activities() -> QuerySet[Activity]:
-    """All public activities with what a card in a list shows: no explanation, no footnotes.
+    """All public activities with only what a card in a list shows (templates/includes/
+    _activity_list.html): no explanation, no footnotes, no bookkeeping columns.
 
     The explanation is most of a row's bytes and the footnotes a query of their own. The
     actors come as a plain list, ``card_actors`` (ActivityActor links in report order, each
     with its actor): a list costs nothing per row, a related manager a queryset per row.
+    A field the card starts to show must be added here (tests/measures/test_views_queries.py
+    fails otherwise: each row would fetch it with a query of its own).
     """
     return (
         Activity.objects.published()
@@ -33,11 +36,23 @@ def listed_activities() -> QuerySet[Activity]:
         .prefetch_related(
             Prefetch(
                 "actor_links",
-                queryset=ActivityActor.objects.select_related("actor").order_by("position"),
+                queryset=ActivityActor.objects.select_related("actor")
+                .only("activity_id", "actor__code")
+                .order_by("position"),
                 to_attr="card_actors",
             )
         )
-        .defer("explanation")
+        .only(
+            "slug",
+            "title",
+            "timeframe_label",
+            "deviates_from_plan",
+            "action_line__number",
+            "status__code",
+            "status__label",
+            "status__colour",
+            "status__icon",
+        )
     )
 
 
