@@ -30,6 +30,7 @@ import functools
 import gzip
 import hashlib
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -42,7 +43,6 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.template.response import SimpleTemplateResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
-from django.utils.regex_helper import _lazy_re_compile
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ VERSION_KEY = "public-data-version"
 PAGE_TIMEOUT_SECONDS = 10 * 60
 # gzip level 6: within a few percent of 9 in size, at a third of the time.
 GZIP_LEVEL = 6
-_ACCEPTS_GZIP = _lazy_re_compile(r"\bgzip\b")
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
 def data_version() -> str | None:
