@@ -26,6 +26,7 @@ the view runs. Pages are stored and sent gzipped (public pages carry no secrets,
 compressing them next to reflected input gives BREACH nothing to find).
 """
 
+import contextvars
 import functools
 import gzip
 import hashlib
@@ -58,6 +59,11 @@ PAGE_TIMEOUT_SECONDS = 10 * 60
 # gzip level 6: within a few percent of 9 in size, at a third of the time.
 GZIP_LEVEL = 6
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+# The version a cached page is being built for: what it reads along the way is kept under the
+# same version, at no second round trip to the shared cache.
+_page_version: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "page_version", default=None
+)
 
 
 def data_version() -> str | None:
@@ -107,7 +113,9 @@ def remember(name: str, compute: Callable[[], object]):
 
     Never inside a transaction: what it sees may not be committed (or never will be).
     """
-    version = None if connection.in_atomic_block else data_version()
+    if connection.in_atomic_block:
+        return compute()
+    version = _page_version.get() or data_version()
     if version is None:
         return compute()
     local = caches[LOCAL]
@@ -220,9 +228,13 @@ def cache_public_page(view=None, *, parameters: Parameters = NO_PARAMETERS):
         page = _get(key)
         if page is not None:
             return _conditional(request, page) or _response(request, page)
-        response = view(request, *args, **kwargs)
-        if isinstance(response, SimpleTemplateResponse):
-            response.render()
+        building = _page_version.set(version)
+        try:
+            response = view(request, *args, **kwargs)
+            if isinstance(response, SimpleTemplateResponse):
+                response.render()
+        finally:
+            _page_version.reset(building)
         if response.status_code != 200 or response.streaming or response.cookies:
             return response
         if response.has_header("Vary") and "cookie" in response["Vary"].lower():
