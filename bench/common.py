@@ -16,8 +16,9 @@ def step(message: str) -> None:
     print(f"--- {message}", flush=True)
 
 
-def manage(env: dict, *command: str) -> None:
-    subprocess.run([PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True, timeout=900)
+def manage(env: dict, *command: str, root: Path = ROOT) -> None:
+    """manage.py of the checkout at ``root`` (another checkout: see bench_pages --baseline)."""
+    subprocess.run([PYTHON, "manage.py", *command], cwd=root, env=env, check=True, timeout=900)
 
 
 def production_env(database_url: str, port: int, cache_dir: Path) -> dict:

@@ -231,6 +231,14 @@ class ActivityFilterSet(django_filters.FilterSet):
             sort = SortChoices.ACTION_LINE  # nothing to rank without a search
         return queryset.order_by(*SortChoices.orderings[sort])
 
+    def checkbox_choices(self) -> dict[str, list[tuple[str, str]]]:
+        """Value and label of every checkbox of the multiple-choice filters, as the form shows
+        them. They change only with the data, so pages keep them per data version."""
+        return {
+            name: [(str(value), str(label)) for value, label in self.form.fields[name].choices]
+            for name in ("actielijn", "status", "wie")
+        }
+
     def active_filters(self) -> list[ActiveFilter]:
         """The valid filter values now applied, each with the query string that drops it."""
         if not self.is_valid():

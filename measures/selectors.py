@@ -4,14 +4,15 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Prefetch, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
 from actionlines.models import ActionLine
 
 from .filters import ActivityFilterSet
-from .models import Activity, Status
+from .models import Activity, ActivityActor, Status
+from .page_cache import remember
 
 
 def public_activities() -> QuerySet[Activity]:
@@ -19,16 +20,62 @@ def public_activities() -> QuerySet[Activity]:
     return Activity.objects.published().with_related()
 
 
-def filter_public_activities(params: QueryDict) -> tuple[ActivityFilterSet, QuerySet[Activity]]:
-    """Apply the public filters; invalid input gives no rows (and the form carries the errors)."""
-    filterset = ActivityFilterSet(params, queryset=public_activities())
+def listed_activities() -> QuerySet[Activity]:
+    """All public activities with only what a card in a list shows (templates/includes/
+    _activity_list.html): no explanation, no footnotes, no bookkeeping columns.
+
+    The explanation is most of a row's bytes and the footnotes a query of their own. The
+    actors come as a plain list, ``card_actors`` (ActivityActor links in report order, each
+    with its actor): a list costs nothing per row, a related manager a queryset per row.
+    A field the card starts to show must be added here (tests/measures/test_views_queries.py
+    fails otherwise: each row would fetch it with a query of its own).
+    """
+    return (
+        Activity.objects.published()
+        .select_related("action_line", "status")
+        .prefetch_related(
+            Prefetch(
+                "actor_links",
+                queryset=ActivityActor.objects.select_related("actor")
+                .only("activity_id", "actor__code")
+                .order_by("position"),
+                to_attr="card_actors",
+            )
+        )
+        .only(
+            "slug",
+            "title",
+            "timeframe_label",
+            "deviates_from_plan",
+            "action_line__number",
+            "status__code",
+            "status__label",
+            "status__colour",
+            "status__icon",
+        )
+    )
+
+
+def filter_public_activities(
+    params: QueryDict, activities: QuerySet[Activity] | None = None
+) -> tuple[ActivityFilterSet, QuerySet[Activity]]:
+    """Apply the public filters to ``activities`` (by default ``public_activities()``);
+    invalid input gives no rows (and the form carries the errors)."""
+    queryset = public_activities() if activities is None else activities
+    filterset = ActivityFilterSet(params, queryset=queryset)
     activities = filterset.qs if filterset.is_valid() else Activity.objects.none()
     return filterset, activities
 
 
 def reference_date() -> datetime.date | None:
-    """The "peildatum": the data is as of the latest update of any public activity."""
-    latest = Activity.objects.published().aggregate(latest=Max("updated_at"))["latest"]
+    """The "peildatum": the data is as of the latest update of any public activity.
+
+    Every page shows it: asked once per data version (and process), not per request.
+    """
+    latest = remember(
+        "latest-public-update",
+        lambda: Activity.objects.published().aggregate(latest=Max("updated_at"))["latest"] or "",
+    )
     return timezone.localdate(latest) if latest else None
 
 

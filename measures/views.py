@@ -3,32 +3,50 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from . import selectors
-from .page_cache import cache_public_page
+from .filters import ActivityFilterSet
+from .page_cache import Parameters, cache_public_page, remember
 
 ACTIVITIES_PER_PAGE = 25
 
+# What the list understands: the filters (the repeatable ones are sets of choices) and the
+# page. Anything else (utm_source, fbclid, ...) neither reaches the view nor splits the cache.
+LIST_PARAMETERS = Parameters(
+    repeatable=frozenset({"actielijn", "status", "wie"}),
+    single=frozenset(set(ActivityFilterSet.base_filters) - {"actielijn", "status", "wie"})
+    | {"page"},
+)
+PAGE_PARAMETER = Parameters(single=frozenset({"page"}))
 
-def paginate(request: HttpRequest, activities) -> dict:
+
+def paginate(request: HttpRequest, activities, count_key: str) -> dict:
     """The requested page of activities and the page numbers to link to.
 
     A missing, malformed or too high page number gives a page that exists, never an error.
+    The number of rows is counted once per data version for every page of the same selection
+    (``count_key`` names it).
     """
     paginator = Paginator(activities, ACTIVITIES_PER_PAGE)
+    paginator.count = remember(f"count:{count_key}", activities.count)
     page = paginator.get_page(request.GET.get("page"))
     numbers = paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
     return {"page": page, "page_numbers": list(numbers)}
 
 
-@cache_public_page
+@cache_public_page(parameters=LIST_PARAMETERS)
 def activity_list(request: HttpRequest) -> HttpResponse:
-    filterset, activities = selectors.filter_public_activities(request.GET)
+    filterset, activities = selectors.filter_public_activities(
+        request.GET, selectors.listed_activities()
+    )
+    selection = request.GET.copy()
+    selection.pop("page", None)
     return render(
         request,
         "measures/activity_list.html",
         {
             "filterset": filterset,
             "active_filters": filterset.active_filters(),
-            **paginate(request, activities),
+            "checkbox_choices": remember("checkbox-choices", filterset.checkbox_choices),
+            **paginate(request, activities, f"list:{selection.urlencode()}"),
         },
         # The page explains what is wrong; the status tells browsers and crawlers too, as the
         # exports do with the same filters.

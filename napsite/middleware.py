@@ -1,5 +1,5 @@
-"""Small middleware for running in production: health check, admin CSP, request size, and a
-503 while the database is unreachable."""
+"""Small middleware for running in production: health check, admin CSP, request size, a 503
+while the database is unreachable, and private caching unless a page says otherwise."""
 
 import logging
 from collections.abc import Callable
@@ -46,6 +46,25 @@ class AdminContentSecurityPolicyMiddleware:
         if request.path_info.startswith("/admin/"):
             return self.get_admin_response(request)
         return self.get_response(request)
+
+
+class PrivateByDefaultMiddleware:
+    """Whatever does not say it may be shared is neither shared nor stored.
+
+    Public pages say so themselves (measures.page_cache); everything else (the admin, drafts,
+    error pages, anything that may differ per visitor) must never end up in a proxy or CDN
+    that would show it to the next visitor. Static files (WhiteNoise, outside this
+    middleware) keep their own long caching.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class RequestSizeLimitMiddleware:

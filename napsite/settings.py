@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything but static files: no response leaves without a caching policy.
+    "napsite.middleware.PrivateByDefaultMiddleware",
     # Answers /healthz itself, before CommonMiddleware checks the Host header: load balancers
     # probe instances by their own address.
     "napsite.middleware.HealthCheckMiddleware",
@@ -181,30 +183,51 @@ STORAGES = {
     },
 }
 
-# The public page cache (measures/page_cache.py): rendered pages are kept per process
-# ("default"); the data version that invalidates them must be seen by every process at once, so
-# it lives in a cache they all share ("shared"). By default that is a folder of files in var/,
-# shared by every process on one host. With several hosts, set CACHE_URL=redis://host:6379/0
-# (or point NAP_SHARED_CACHE_DIR at storage they share).
+# The public page cache (measures/page_cache.py). Rendered pages ("pages") and the data version
+# that invalidates them ("shared") must be seen by every process at once. With
+# CACHE_URL=redis://host:6379/0 both live in Redis, shared by every worker and every instance.
+# Without it they are folders of files in NAP_SHARED_CACHE_DIR, shared by every process on one
+# host. Small values that only change with the data (the peildatum, counts) stay in each
+# process ("default"): reading them there costs nothing.
 CACHE_URL = os.environ.get("CACHE_URL", "").strip()
 if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(
         f"CACHE_URL={CACHE_URL!r} is not a Redis URL (redis://, rediss:// or unix://)."
     )
+_SHARED_CACHE_DIR = Path(os.environ.get("NAP_SHARED_CACHE_DIR") or BASE_DIR / "var" / "cache")
+
+
+def _shared_cache(folder: Path, **redis_options) -> dict:
+    if CACHE_URL:
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            **redis_options,
+        }
+    return {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(folder),
+    }
+
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": 500},
+        "OPTIONS": {"MAX_ENTRIES": 2000},
     },
-    "shared": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
-        if CACHE_URL
-        else {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": os.environ.get("NAP_SHARED_CACHE_DIR") or str(BASE_DIR / "var" / "cache"),
-        }
-    ),
+    "shared": _shared_cache(_SHARED_CACHE_DIR),
+    # A folder of its own: culling old pages must never remove the data version.
+    "pages": {
+        **_shared_cache(_SHARED_CACHE_DIR / "pages", KEY_PREFIX="pages"),
+        "OPTIONS": {} if CACHE_URL else {"MAX_ENTRIES": 5000},
+    },
 }
+
+# HTTP caching of public pages (Cache-Control: public, max-age=..., stale-while-revalidate=...):
+# how long a browser or proxy may show a page without asking, so how long an edit can take to
+# reach a visitor behind such a cache; and how much longer a proxy may serve it while it asks.
+NAP_HTTP_MAX_AGE = env_int("NAP_HTTP_MAX_AGE", 60, minimum=0)
+NAP_HTTP_STALE_WHILE_REVALIDATE = env_int("NAP_HTTP_STALE_WHILE_REVALIDATE", 30, minimum=0)
 
 # The site's name, and its public address: documents made without a request (the report's PDF,
 # Word and Excel files, made by the worker) print links to it.

@@ -6,12 +6,13 @@ from django.conf import settings
 from tests.factories import make_action_line, make_actor, make_status
 
 # Under pytest-xdist every worker is a separate process: give each its own "shared" cache (the
-# page cache's data version), or one worker's data change would empty another's page cache in
-# the middle of a test. Nothing has opened that cache yet when this module is imported; the
-# variable carries the folder to the processes that tests start.
+# page cache's data version) and page cache, or one worker's data change or clear() would empty
+# another's page cache in the middle of a test. Nothing has opened those caches yet when this
+# module is imported; the variable carries the folder to the processes that tests start.
 if worker := os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ["NAP_SHARED_CACHE_DIR"] = str(settings.BASE_DIR / "var" / f"test-cache-{worker}")
     settings.CACHES["shared"]["LOCATION"] = os.environ["NAP_SHARED_CACHE_DIR"]
+    settings.CACHES["pages"]["LOCATION"] = os.environ["NAP_SHARED_CACHE_DIR"] + "/pages"
 
 
 @pytest.fixture

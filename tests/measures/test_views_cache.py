@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -24,9 +24,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    cache.clear()
+    for alias in ("default", "pages"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", "pages"):
+        caches[alias].clear()
 
 
 @pytest.fixture
@@ -148,6 +150,39 @@ def test_every_process_sees_a_new_version_at_once(site):
     )
 
     assert data_version() != before
+
+
+def test_a_page_rendered_by_one_process_is_served_to_the_others(client, site):
+    """One render serves every gunicorn worker (and, with Redis, every instance)."""
+    rendered, queries = get(client, "/activiteiten/?status=loopt")
+    assert queries > 0
+    # Counting with a wrapper, which (unlike CaptureQueriesContext) opens no connection: the
+    # other process has no test database and must not need one.
+    fetch = (
+        "import django; django.setup()\n"
+        "from django.db import connection\n"
+        "from django.test import Client\n"
+        "queries = []\n"
+        "def count(execute, *args): queries.append(args[0]); return execute(*args)\n"
+        "with connection.execute_wrapper(count):\n"
+        "    response = Client().get('/activiteiten/?utm_source=x&status=loopt')\n"
+        "print(response.status_code, len(queries), len(response.content))"
+    )
+
+    other = subprocess.run(  # noqa: S603 - a fixed command: this Python, this project
+        [sys.executable, "-c", fetch],
+        cwd=Path(__file__).resolve().parents[2],
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "napsite.settings",
+            "DJANGO_ALLOWED_HOSTS": "testserver",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert other.stdout.split() == ["200", "0", str(len(rendered.content))]
 
 
 def test_a_lost_version_becomes_a_new_one_never_an_old_one(client, site):

@@ -174,6 +174,10 @@ def test_without_a_cache_url_the_processes_of_one_host_share_a_folder():
         "'shared': {'BACKEND': 'django.core.cache.backends.filebased.FileBasedCache', "
         "'LOCATION': '/srv/nap-cache'}" in values
     )
+    assert (
+        "'pages': {'BACKEND': 'django.core.cache.backends.filebased.FileBasedCache', "
+        "'LOCATION': '/srv/nap-cache/pages'" in values
+    )
 
 
 def test_a_cache_url_makes_the_shared_cache_redis():
@@ -185,6 +189,10 @@ def test_a_cache_url_makes_the_shared_cache_redis():
     assert (
         "'shared': {'BACKEND': 'django.core.cache.backends.redis.RedisCache', "
         "'LOCATION': 'redis://cache.internal:6379/1'}" in values
+    )
+    assert (
+        "'pages': {'BACKEND': 'django.core.cache.backends.redis.RedisCache', "
+        "'LOCATION': 'redis://cache.internal:6379/1', 'KEY_PREFIX': 'pages'" in values
     )
 
 
