@@ -29,3 +29,17 @@ def sign_in_with_password(client, username: str, password: str, next_url: str = 
     return client.post(
         reverse("admin:login"), {"username": username, "password": password, "next": next_url}
     )
+
+
+def sign_in_in_browser(page, base_url: str, user, password: str, *, start: str = "/admin/login/"):
+    """Sign in through the real forms as a person does: password, then the authenticator app's
+    code. The user's app is enrolled first if it was not."""
+    app = totp_device(user)
+    page.goto(base_url + start)
+    page.fill("#id_username", user.get_username())
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.fill("#id_code", current_code(app))
+    page.click("input[type=submit]")
+    page.wait_for_url(base_url + "/admin/")
+    return page

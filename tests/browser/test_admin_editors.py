@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.accounts import current_code, totp_device
+from tests.accounts import sign_in_in_browser
 from tests.factories import make_action_line, make_activity, make_actor, make_status
 from tests.measures.editors import edit_xlsx, make_staff_member
 
@@ -27,16 +27,7 @@ def editor_page(live_server, page):
     editor = make_staff_member(ocw, username="fatima")
     editor.set_password(PASSWORD)
     editor.save()
-    app = totp_device(editor)  # enrolled before: this sign-in asks for its code
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", "fatima")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    # The second factor: the code her authenticator app shows.
-    page.fill("#id_code", current_code(app))
-    page.click("input[type=submit]")
-    page.wait_for_url(live_server.url + "/admin/")
-    return page
+    return sign_in_in_browser(page, live_server.url, editor, PASSWORD)
 
 
 def test_the_start_page_shows_what_needs_attention(editor_page, assert_accessible):

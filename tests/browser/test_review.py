@@ -5,7 +5,7 @@ import pytest
 
 from measures import services
 from measures.models import Activity
-from tests.accounts import current_code, totp_device
+from tests.accounts import sign_in_in_browser
 from tests.factories import make_action_line, make_activity, make_actor, make_status
 from tests.measures.editors import make_coordinator, make_staff_member, review_url
 
@@ -40,15 +40,7 @@ def coordinator_page(live_server, page):
     karin = make_coordinator(username="karin")
     karin.set_password(PASSWORD)
     karin.save()
-    app = totp_device(karin)
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", "karin")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.fill("#id_code", current_code(app))
-    page.click("input[type=submit]")
-    page.wait_for_url(live_server.url + "/admin/")
-    return page
+    return sign_in_in_browser(page, live_server.url, karin, PASSWORD)
 
 
 def test_a_coordinator_reviews_and_approves_a_proposal(

@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone
 
 from reporting.rounds.models import UpdateRequest
+from tests.accounts import sign_in_in_browser
 from tests.factories import make_action_line, make_activity, make_actor, make_status
 from tests.measures.editors import edit_xlsx, make_coordinator, make_staff_member
 from tests.reporting.rounds.conftest import parts, run_queued, smtp  # noqa: F401 - fixture
@@ -54,13 +55,9 @@ def cast(live_server, smtp, settings):  # noqa: F811 - the SMTP fixture
     return people
 
 
-def login(browser, live_server, username):
+def login(browser, live_server, user):
     page = browser.new_context(locale="nl-NL", accept_downloads=True).new_page()
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    return page
+    return sign_in_in_browser(page, live_server.url, user, PASSWORD)
 
 
 def link_to(message, path_part: str) -> str:
@@ -76,7 +73,7 @@ def test_a_whole_round(browser, live_server, cast, smtp, tmp_path, assert_access
     today = timezone.localdate()
 
     # The coordinator opens the round.
-    karin = login(browser, live_server, "karin")
+    karin = login(browser, live_server, cast["karin"])
     karin.goto(live_server.url + "/admin/reporting/updateround/add/")
     assert_accessible(karin)
     karin.fill("#id_title", "Uitvraag najaar")
@@ -97,7 +94,7 @@ def test_a_whole_round(browser, live_server, cast, smtp, tmp_path, assert_access
     assert "Toezicht door de Arbeidsinspectie" in parts(to_jan)[0]
 
     # OCW confirms: nothing changed.
-    fatima = login(browser, live_server, "fatima")
+    fatima = login(browser, live_server, cast["fatima"])
     fatima.goto(link_to(to_fatima, "/updateround/"))
     assert "Mijn verzoeken in deze uitvraag" in fatima.content()
     assert_accessible(fatima)
@@ -106,7 +103,7 @@ def test_a_whole_round(browser, live_server, cast, smtp, tmp_path, assert_access
     assert states()["lesmateriaal"] == "goedgekeurd"
 
     # SZW proposes a new status by spreadsheet.
-    jan = login(browser, live_server, "jan")
+    jan = login(browser, live_server, cast["jan"])
 
     def jan_proposes(explanation):
         jan.goto(live_server.url + "/admin/measures/activity/export/")
