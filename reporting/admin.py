@@ -1,9 +1,57 @@
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest
+from django.template.defaultfilters import filesizeformat
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 
-from .models import ProgressReport
-from .services import publish_report
+from .models import DocumentKind, ProgressReport, ReportDocument
+from .services import publish_report, request_documents
+
+
+class ReportDocumentInline(admin.TabularInline):
+    """The report's PDF, Word and Excel files: how far the worker is, and a download when ready.
+
+    Seen by whoever may view the report (no separate permission for its documents); made with
+    the actions "Maak document" on the list of reports.
+    """
+
+    model = ReportDocument
+    extra = 0
+    can_delete = False
+    fields = ["kind", "state", "data", "size_display", "attempts", "error", "download"]
+    readonly_fields = fields
+    verbose_name = "document"
+    verbose_name_plural = "documenten (gemaakt door de worker)"
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.has_perm("reporting.view_progressreport")
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="gegevens van")
+    def data(self, document: ReportDocument) -> str:
+        if document.data_as_of is None:
+            return "bevroren bij publicatie"
+        return f"concept, stand {timezone.localtime(document.data_as_of):%d-%m-%Y %H:%M}"
+
+    @admin.display(description="grootte")
+    def size_display(self, document: ReportDocument) -> str:
+        return filesizeformat(document.size) if document.is_ready else "–"
+
+    @admin.display(description="downloaden")
+    def download(self, document: ReportDocument) -> str:
+        if not document.is_ready:
+            return "–"
+        url = reverse(
+            "admin:reporting_progressreport_document", args=[document.report_id, document.kind]
+        )
+        return format_html('<a href="{}">{}</a>', url, document.download_name())
 
 
 @admin.register(ProgressReport)
@@ -23,7 +71,41 @@ class ProgressReportAdmin(admin.ModelAdmin):
         "compared_with",
     ]
     readonly_fields = ["state", "published_at", "published_by", "compared_with"]
-    actions = ["publish"]
+    inlines = [ReportDocumentInline]
+    actions = ["publish", "make_documents", "make_pdf", "make_docx", "make_xlsx"]
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/document/<str:kind>/",
+                self.admin_site.admin_view(self.document_view),
+                name="reporting_progressreport_document",
+            ),
+            *super().get_urls(),
+        ]
+
+    def document_view(self, request: HttpRequest, object_id: str, kind: str):
+        """A stored document, draft or published, for whoever may view the report."""
+        report = self.get_object(request, object_id)
+        if report is None:
+            raise Http404
+        if not self.has_view_permission(request, report):
+            raise PermissionDenied
+        document = report.documents.filter(kind=kind).first()
+        if document is None or not document.is_ready:
+            raise Http404("Dit document is (nog) niet gemaakt.")
+        try:
+            stored = document.file.open("rb")
+        except FileNotFoundError:
+            raise Http404("Het bestand van dit document ontbreekt; maak het opnieuw.") from None
+        response = FileResponse(
+            stored,
+            as_attachment=True,
+            filename=document.download_name(),
+            content_type=document.content_type,
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         # A published report is what was sent to parliament: nothing about it changes.
@@ -58,3 +140,38 @@ class ProgressReportAdmin(admin.ModelAdmin):
                     "niet meer.",
                     messages.SUCCESS,
                 )
+
+    def _make(self, request: HttpRequest, queryset, kinds) -> None:
+        for report in queryset:
+            queued = request_documents(report, kinds, user=request.user)
+            if queued:
+                names = ", ".join(document.get_kind_display() for document in queued)
+                self.message_user(
+                    request,
+                    f"{names} van “{report}” staan klaar voor de worker. De stand ziet u onder "
+                    "Documenten op de pagina van de rapportage.",
+                    messages.SUCCESS,
+                )
+            else:
+                self.message_user(
+                    request,
+                    f"De documenten van “{report}” zijn al gemaakt; een gepubliceerde rapportage "
+                    "verandert niet meer.",
+                    messages.INFO,
+                )
+
+    @admin.action(description="Maak document: PDF, Word en Excel", permissions=["change"])
+    def make_documents(self, request: HttpRequest, queryset):
+        self._make(request, queryset, list(DocumentKind))
+
+    @admin.action(description="Maak document: alleen PDF", permissions=["change"])
+    def make_pdf(self, request: HttpRequest, queryset):
+        self._make(request, queryset, [DocumentKind.PDF])
+
+    @admin.action(description="Maak document: alleen Word", permissions=["change"])
+    def make_docx(self, request: HttpRequest, queryset):
+        self._make(request, queryset, [DocumentKind.DOCX])
+
+    @admin.action(description="Maak document: alleen Excel", permissions=["change"])
+    def make_xlsx(self, request: HttpRequest, queryset):
+        self._make(request, queryset, [DocumentKind.XLSX])
