@@ -1,57 +1,11 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest
-from django.template.defaultfilters import filesizeformat
-from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.html import format_html
+from django.template.loader import render_to_string
+from django.urls import path
 
-from .models import DocumentKind, ProgressReport, ReportDocument
+from .models import DocumentKind, ProgressReport
 from .services import publish_report, request_documents
-
-
-class ReportDocumentInline(admin.TabularInline):
-    """The report's PDF, Word and Excel files: how far the worker is, and a download when ready.
-
-    Seen by whoever may view the report (no separate permission for its documents); made with
-    the actions "Maak document" on the list of reports.
-    """
-
-    model = ReportDocument
-    extra = 0
-    can_delete = False
-    fields = ["kind", "state", "data", "size_display", "attempts", "error", "download"]
-    readonly_fields = fields
-    verbose_name = "document"
-    verbose_name_plural = "documenten (gemaakt door de worker)"
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.has_perm("reporting.view_progressreport")
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    @admin.display(description="gegevens van")
-    def data(self, document: ReportDocument) -> str:
-        if document.data_as_of is None:
-            return "bevroren bij publicatie"
-        return f"concept, stand {timezone.localtime(document.data_as_of):%d-%m-%Y %H:%M}"
-
-    @admin.display(description="grootte")
-    def size_display(self, document: ReportDocument) -> str:
-        return filesizeformat(document.size) if document.is_ready else "–"
-
-    @admin.display(description="downloaden")
-    def download(self, document: ReportDocument) -> str:
-        if not document.is_ready:
-            return "–"
-        url = reverse(
-            "admin:reporting_progressreport_document", args=[document.report_id, document.kind]
-        )
-        return format_html('<a href="{}">{}</a>', url, document.download_name())
 
 
 @admin.register(ProgressReport)
@@ -69,10 +23,21 @@ class ProgressReportAdmin(admin.ModelAdmin):
         "published_at",
         "published_by",
         "compared_with",
+        "documents",
     ]
-    readonly_fields = ["state", "published_at", "published_by", "compared_with"]
-    inlines = [ReportDocumentInline]
+    readonly_fields = ["state", "published_at", "published_by", "compared_with", "documents"]
     actions = ["publish", "make_documents", "make_pdf", "make_docx", "make_xlsx"]
+
+    @admin.display(description="documenten")
+    def documents(self, report: ProgressReport) -> str:
+        """The report's PDF, Word and Excel files: how far the worker is, why one failed, and
+        a download once ready. Made with the actions "Maak document" on the list of reports."""
+        if report.pk is None:
+            return "–"
+        return render_to_string(
+            "admin/reporting/progressreport/_documents.html",
+            {"report": report, "documents": report.documents.all()},
+        )
 
     def get_urls(self):
         return [
