@@ -77,16 +77,3 @@ def draft(db):
 
 def public_titles() -> list[str]:
     return list(Activity.objects.published().values_list("title", flat=True))
-
-
-@pytest.fixture(autouse=True)
-def document_storage(tmp_path, monkeypatch):
-    """The report's stored documents go to a folder of this test's own."""
-    from django.core.files.storage import FileSystemStorage
-
-    from reporting.models import ReportDocument
-
-    location = tmp_path / "report-documents"
-    storage = FileSystemStorage(location=location)
-    monkeypatch.setattr(ReportDocument._meta.get_field("file"), "storage", storage)
-    return storage
