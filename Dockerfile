@@ -30,7 +30,7 @@ COPY . .
 RUN DJANGO_SECRET_KEY=build-only-not-a-secret python manage.py collectstatic --noinput \
     && python -m compileall -q napsite actionlines measures reporting
 
-RUN useradd --system --uid 10001 --home-dir /app nap && mkdir -p /app/var && chown nap /app/var
+RUN useradd --system --uid 10001 --home-dir /app nap && mkdir -p /app/var/media/report-documents && chown -R nap /app/var
 USER nap
 
 ENV GUNICORN_BIND=0.0.0.0:8000

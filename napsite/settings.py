@@ -182,6 +182,33 @@ STORAGES = {
         )
     },
 }
+# The report's documents (PDF, Word, Excel), made by the worker and served by every instance:
+# a local folder by default; with several machines an S3-compatible bucket (django-storages,
+# `pip install '.[s3]'`; credentials from the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
+NAP_REPORT_DOCUMENTS_BUCKET = os.environ.get("NAP_REPORT_DOCUMENTS_BUCKET", "").strip()
+STORAGES["report_documents"] = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": NAP_REPORT_DOCUMENTS_BUCKET,
+            "endpoint_url": os.environ.get("NAP_S3_ENDPOINT_URL", "").strip() or None,
+            "region_name": os.environ.get("NAP_S3_REGION", "").strip() or None,
+            "location": "report-documents",
+            # Never public: the site checks who may download a draft's document.
+            "default_acl": "private",
+            # Each job writes a new name; the file a reader is downloading is never replaced.
+            "file_overwrite": False,
+        },
+    }
+    if NAP_REPORT_DOCUMENTS_BUCKET
+    else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": os.environ.get("NAP_REPORT_DOCUMENTS_DIR", "").strip()
+            or str(BASE_DIR / "var" / "media" / "report-documents"),
+        },
+    }
+)
 
 # The public page cache (measures/page_cache.py). Rendered pages ("pages") and the data version
 # that invalidates them ("shared") must be seen by every process at once. With

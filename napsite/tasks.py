@@ -31,13 +31,23 @@ from django_q.tasks import async_task
 MAX_RETRY_DELAY = timedelta(hours=1)
 
 
-def enqueue(func: str, *args, label: str = "", max_attempts: int | None = None, **kwargs) -> str:
+def enqueue(
+    func: str,
+    *args,
+    label: str = "",
+    max_attempts: int | None = None,
+    on_failure: str = "",
+    **kwargs,
+) -> str:
     """Queue ``func(*args, **kwargs)`` for the worker and return the first attempt's task id.
 
     ``func`` is a dotted path; ``label`` names the job in the admin (default: the function's
     name). Arguments are pickled: pass ids and plain values, not model instances.
+    ``on_failure`` (a dotted path) is called as ``on_failure(error, *args, **kwargs)`` once the
+    last attempt failed: to tell the job's users that nothing more will come.
     """
-    import_string(func)  # a wrong path fails here, where it was written, not in the worker
+    for path in (func, on_failure or func):
+        import_string(path)  # a wrong path fails here, where it was written, not in the worker
     return _queue_attempt(
         func,
         args,
@@ -45,6 +55,7 @@ def enqueue(func: str, *args, label: str = "", max_attempts: int | None = None, 
         attempt=1,
         max_attempts=max_attempts or settings.NAP_TASK_MAX_ATTEMPTS,
         label=label or func.rsplit(".", 1)[-1],
+        on_failure=on_failure,
     )
 
 
@@ -54,11 +65,12 @@ def retry_delay(attempt: int) -> timedelta:
     return min(delay, MAX_RETRY_DELAY)
 
 
-def run_attempt(func, args, kwargs, attempt, max_attempts, label):
-    """The job as the worker runs it: on an error, queue the next attempt, then fail this one."""
+def run_attempt(func, args, kwargs, attempt, max_attempts, label, on_failure=""):
+    """The job as the worker runs it: on an error, queue the next attempt (or after the last
+    one, call ``on_failure``), then fail this one."""
     try:
         return import_string(func)(*args, **kwargs)
-    except Exception:
+    except Exception as error:
         if attempt < max_attempts:
             _queue_attempt(
                 func,
@@ -67,8 +79,11 @@ def run_attempt(func, args, kwargs, attempt, max_attempts, label):
                 attempt=attempt + 1,
                 max_attempts=max_attempts,
                 label=label,
+                on_failure=on_failure,
                 not_before=timezone.now() + retry_delay(attempt),
             )
+        elif on_failure:
+            import_string(on_failure)(error, *args, **kwargs)
         raise
 
 
@@ -88,7 +103,9 @@ class _DelayedBroker(ORM):
         return queued.pk
 
 
-def _queue_attempt(func, args, kwargs, *, attempt, max_attempts, label, not_before=None) -> str:
+def _queue_attempt(
+    func, args, kwargs, *, attempt, max_attempts, label, on_failure, not_before=None
+) -> str:
     return async_task(
         "napsite.tasks.run_attempt",
         func,
@@ -97,6 +114,7 @@ def _queue_attempt(func, args, kwargs, *, attempt, max_attempts, label, not_befo
         attempt,
         max_attempts,
         label,
+        on_failure,
         task_name=f"{label} (poging {attempt} van {max_attempts})"[:100],
         # Every attempt of one job in one group: the admin filters on it.
         group=label[:100],

@@ -7,8 +7,11 @@ id is kept only to recognise it in the next report (see ``selectors.report_chang
 """
 
 from django.conf import settings
-from django.db import models
+from django.core.files.storage import storages
+from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 
@@ -218,6 +221,109 @@ class ReportEntry(models.Model):
     @property
     def actor_codes(self) -> list[str]:
         return [actor["code"] for actor in self.actors]
+
+
+def report_documents_storage():
+    """STORAGES["report_documents"]: a local folder, or a bucket shared by several instances."""
+    return storages["report_documents"]
+
+
+class DocumentKind(models.TextChoices):
+    PDF = "pdf", "PDF"
+    DOCX = "docx", "Word"
+    XLSX = "xlsx", "Excel"
+
+
+class DocumentState(models.TextChoices):
+    WAITING = "wacht", "Wacht op de worker"
+    BUSY = "bezig", "Wordt gemaakt"
+    READY = "klaar", "Klaar"
+    FAILED = "mislukt", "Mislukt"
+
+
+class ReportDocumentQuerySet(models.QuerySet):
+    def by_kind(self) -> dict[str, "ReportDocument"]:
+        return {document.kind: document for document in self}
+
+    def for_downloads(self) -> list[tuple[DocumentKind, "ReportDocument | None"]]:
+        """Every kind in the order a page offers them, with its document if there is one."""
+        found = self.by_kind()
+        return [(kind, found.get(kind)) for kind in DocumentKind]
+
+
+class ReportDocument(models.Model):
+    """A report's PDF, Word or Excel file, made once by the worker (reporting.tasks) and stored.
+
+    One per report and kind: a new request for a draft's document replaces the previous one.
+    A published report's documents show its frozen data and are never made in a request.
+    """
+
+    CONTENT_TYPES = {
+        DocumentKind.PDF: "application/pdf",
+        DocumentKind.DOCX: (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        ),
+        DocumentKind.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField("soort", max_length=4, choices=DocumentKind.choices)
+    state = models.CharField(
+        "stand", max_length=10, choices=DocumentState.choices, default=DocumentState.WAITING
+    )
+    file = models.FileField("bestand", storage=report_documents_storage, max_length=255, blank=True)
+    size = models.PositiveBigIntegerField("grootte in bytes", null=True, blank=True)
+    error = models.TextField("foutmelding", blank=True)
+    requested_at = models.DateTimeField("aangevraagd", default=timezone.now)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="aangevraagd door",
+    )
+    started_at = models.DateTimeField("begonnen", null=True, blank=True)
+    finished_at = models.DateTimeField("klaar op", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("pogingen", default=0)
+    # A draft shows live data: the document holds the data as they were at this moment.
+    data_as_of = models.DateTimeField("gegevens van", null=True, blank=True)
+
+    objects = ReportDocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["report", "kind"]
+        verbose_name = "document van een rapportage"
+        verbose_name_plural = "documenten van rapportages"
+        constraints = [
+            models.UniqueConstraint(fields=["report", "kind"], name="reportdocument_once_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} ({self.get_kind_display()})"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.state == DocumentState.READY and bool(self.file)
+
+    @property
+    def content_type(self) -> str:
+        return self.CONTENT_TYPES[self.kind]
+
+    def download_name(self) -> str:
+        """The file name a reader saves: the report's slug, and for a draft the data's moment."""
+        if self.data_as_of is None:
+            return f"{self.report.slug}.{self.kind}"
+        moment = timezone.localtime(self.data_as_of)
+        return f"{self.report.slug}-concept-{moment:%Y-%m-%d-%H%M}.{self.kind}"
+
+
+@receiver(post_delete, sender=ReportDocument)
+def _delete_stored_file(sender, instance: ReportDocument, **kwargs):
+    """A deleted draft takes its documents' files with it, once the deletion is committed."""
+    if instance.file:
+        name, storage = instance.file.name, instance.file.storage
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 # The update rounds live in their own sub-package; imported here so Django finds their models.

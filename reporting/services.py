@@ -1,15 +1,29 @@
-"""Writing reports: publishing freezes the snapshot and what changed since the previous one."""
+"""Writing reports: publishing freezes the snapshot and what changed since the previous one,
+and queues the report's documents."""
 
 import datetime
+import logging
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from measures.selectors import reference_date
+from napsite.tasks import enqueue
 
-from .models import ProgressReport, ReportEntry, ReportSection, ReportState, ReportStatus
+from .models import (
+    DocumentKind,
+    DocumentState,
+    ProgressReport,
+    ReportDocument,
+    ReportEntry,
+    ReportSection,
+    ReportState,
+    ReportStatus,
+)
 from .selectors import build_snapshot, compare_contents, report_contents
+
+logger = logging.getLogger(__name__)
 
 NAP_2025 = {
     "slug": "voortgangsrapportage-nap-2025",
@@ -56,7 +70,72 @@ def publish_report(
     report.published_at = now or timezone.now()
     report.published_by = user if user is not None and user.is_authenticated else None
     report.save(update_fields=["state", "published_at", "published_by", "compared_with", "changes"])
+    request_documents(report, user=report.published_by)
     return report
+
+
+@transaction.atomic
+def request_documents(
+    report: ProgressReport, kinds=tuple(DocumentKind), *, user=None
+) -> list[ReportDocument]:
+    """Queue the worker to make the report's documents of these kinds; returns those queued.
+
+    The job is a row in this same transaction (the queue's ORM broker): it exists exactly when
+    the publication (or request) does. A newer request replaces an older one (see
+    reporting.tasks). A published report's document that is ready stays as it is: it shows
+    frozen data, so making it again would give the same file.
+    """
+    user = user if user is not None and user.is_authenticated else None
+    existing = ReportDocument.objects.select_for_update().filter(report=report).by_kind()
+    queued = []
+    for kind in kinds:
+        document = existing.get(kind) or ReportDocument(report=report, kind=kind)
+        if report.is_published and document.is_ready:
+            continue
+        _request(document, user)
+        queued.append(document)
+    return queued
+
+
+def published_document(report: ProgressReport, kind: str) -> ReportDocument:
+    """A published report's document of this kind, queued now if it never was: a report
+    published before documents were stored gets them on first download."""
+    document = ReportDocument.objects.filter(report=report, kind=kind).first()
+    if document is None:
+        with transaction.atomic():
+            document, created = ReportDocument.objects.get_or_create(report=report, kind=kind)
+            if created:
+                _queue(document)
+    return document
+
+
+@transaction.atomic
+def document_lost(document: ReportDocument) -> None:
+    """A ready document whose file is gone from storage (a restored database, an emptied
+    bucket): make it again rather than fail every download."""
+    logger.error("Stored file %s of %s is missing; making it again", document.file.name, document)
+    _request(document, user=None)
+
+
+def _request(document: ReportDocument, user) -> None:
+    document.state = DocumentState.WAITING
+    document.requested_at = timezone.now()
+    document.requested_by = user
+    document.started_at = document.finished_at = None
+    document.attempts = 0
+    document.error = ""
+    document.save()
+    _queue(document)
+
+
+def _queue(document: ReportDocument) -> None:
+    enqueue(
+        "reporting.tasks.make_document",
+        document.pk,
+        document.requested_at,
+        label=f"{document.get_kind_display()} van {document.report.slug}",
+        on_failure="reporting.tasks.document_failed",
+    )
 
 
 def publish_nap_2025_report() -> tuple[ProgressReport | None, str]:

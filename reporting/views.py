@@ -1,16 +1,15 @@
 import io
 import logging
 
-from django.core.cache import cache
 from django.core.validators import slug_re
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.module_loading import import_string
 
-from measures.exports import XLSX_MIME_TYPE
-
-from .documents.xlsx import render_xlsx
-from .models import ProgressReport
+from .models import DocumentKind, DocumentState, ProgressReport, ReportDocument
 from .selectors import compare_reports, report_changes, report_contents
+from .services import document_lost, published_document
+from .tasks import RENDERERS
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +32,10 @@ def report_list(request: HttpRequest) -> HttpResponse:
 def report_detail(request: HttpRequest, slug: str) -> HttpResponse:
     report = _report(request, slug)
     others = ProgressReport.objects.published().exclude(pk=report.pk)
-    context = _context(report) | {"other_reports": list(others)}
+    context = _context(report) | {
+        "other_reports": list(others),
+        "downloads": report.documents.for_downloads(),
+    }
     return render(request, "reporting/report_detail.html", context)
 
 
@@ -66,39 +68,64 @@ def report_changes_page(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "reporting/report_changes.html", _context(_report(request, slug)))
 
 
-def _pdf(report: ProgressReport) -> bytes:
-    # WeasyPrint and its native libraries load only when a PDF is made.
-    from .documents.pdf import render_pdf
-
-    return render_pdf(report)
+# A published report's documents never change; a day lets browsers and proxies keep them.
+PUBLISHED_DOCUMENT_MAX_AGE = 24 * 60 * 60
 
 
-def report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+def report_document(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+    """A report's PDF, Word or Excel file. A published report's file is the one the worker
+    made and stored; while it is not ready, a page says so.
+
+    That page offers a link to look again rather than reloading itself (meta refresh): a page
+    that reloads on its own pulls screen-reader users back to its top (WCAG technique F41).
+    """
     report = _report(request, slug)
-    try:
-        if report.is_published:
-            # Frozen data gives the same PDF every time, and WeasyPrint takes seconds for a
-            # real report: render it once per cache (a deploy with a fresh cache renders again).
-            key = f"reporting:pdf:{report.pk}:{report.published_at.timestamp()}"
-            pdf = cache.get(key)
-            if pdf is None:
-                pdf = _pdf(report)
-                cache.set(key, pdf, timeout=None)
+    if not report.is_published:
+        return _draft_document(request, report, kind)
+    document = published_document(report, kind)
+    if document.is_ready:
+        try:
+            stored = document.file.open("rb")
+        except FileNotFoundError:
+            document_lost(document)
         else:
-            pdf = _pdf(report)
-    except (ImportError, OSError):  # WeasyPrint without Pango/HarfBuzz on the server
-        logger.exception("No PDF for %s; see README (PDF en systeempakketten)", report.slug)
-        return render(request, "reporting/pdf_unavailable.html", {"report": report}, status=503)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{report.slug}.pdf"'
+            response = FileResponse(
+                stored,
+                as_attachment=kind != DocumentKind.PDF,
+                filename=document.download_name(),
+                content_type=document.content_type,
+            )
+            response["Cache-Control"] = f"public, max-age={PUBLISHED_DOCUMENT_MAX_AGE}"
+            return response
+    # 202 Accepted: the document is on its way; a failed one is unavailable (503), not an error
+    # of the site. Neither may be kept by a cache: the next visit should find the file.
+    failed = document.state == DocumentState.FAILED
+    response = render(
+        request,
+        "reporting/document_pending.html",
+        {"report": report, "document": document, "failed": failed},
+        status=503 if failed else 202,
+    )
+    response["Cache-Control"] = "no-store"
     return response
 
 
-def report_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
-    report = _report(request, slug)
-    return FileResponse(
-        io.BytesIO(render_xlsx(report)),
-        as_attachment=True,
-        filename=f"{report.slug}.xlsx",
-        content_type=XLSX_MIME_TYPE,
+def _draft_document(request: HttpRequest, report: ProgressReport, kind: str) -> HttpResponse:
+    """A draft's document for the staff who may see it, made now from the live data.
+
+    The stored version, labelled with the moment of its data, is made by "Maak document" in the
+    admin; a draft too large to make in a request is made there.
+    """
+    try:
+        content = import_string(RENDERERS[kind])(report)
+    except (ImportError, OSError):  # WeasyPrint without Pango/HarfBuzz on the server
+        logger.exception("No %s for %s; see README (PDF en systeempakketten)", kind, report.slug)
+        return render(request, "reporting/pdf_unavailable.html", {"report": report}, status=503)
+    response = FileResponse(
+        io.BytesIO(content),
+        as_attachment=kind != DocumentKind.PDF,
+        filename=f"{report.slug}.{kind}",
+        content_type=ReportDocument.CONTENT_TYPES[kind],
     )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -2,7 +2,9 @@ import os
 
 import pytest
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 
+from reporting.models import ReportDocument
 from tests.factories import make_action_line, make_actor, make_status
 
 # Under pytest-xdist every worker is a separate process: give each its own "shared" cache (the
@@ -63,3 +65,12 @@ def force_login_passes_the_second_factor(monkeypatch):
         verify_second_factor(self, user)
 
     monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture(autouse=True)
+def document_storage(tmp_path, monkeypatch):
+    """The report's stored documents (made by the worker's job) go to this test's own folder."""
+    location = tmp_path / "report-documents"
+    storage = FileSystemStorage(location=location)
+    monkeypatch.setattr(ReportDocument._meta.get_field("file"), "storage", storage)
+    return storage

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reporting', '0005_rounds'),
+        ('reporting', '0006_reportdocument'),
     ]
 
     operations = [

@@ -22,6 +22,7 @@ from measures.spreadsheets import FORMULA_TRIGGERS
 from reporting.models import ProgressReport
 from reporting.services import publish_report
 from tests.factories import make_action_line, make_activity, make_actor, make_status
+from tests.reporting.documents import run_queued_jobs
 
 PAYLOADS = {
     "script element": "<script>alert(1)</script>",
@@ -130,6 +131,7 @@ def test_the_csv_holds_the_text_and_no_formula(client, hostile, payload):
 
 @pytest.mark.parametrize("address", ["/activiteiten/export.xlsx", "/rapportages/rapportage.xlsx"])
 def test_the_workbooks_hold_the_text_and_no_formula(client, hostile, payload, address):
+    run_queued_jobs(["xlsx"])
     workbook = load_workbook(io.BytesIO(read(client.get(address))))
 
     cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
@@ -186,7 +188,8 @@ def pdf_objects(reader: PdfReader):
 
 
 def test_the_pdf_prints_the_text_and_holds_no_script(client, hostile, payload):
-    content = client.get("/rapportages/rapportage.pdf").content
+    run_queued_jobs(["pdf"])
+    content = read(client.get("/rapportages/rapportage.pdf"))
     reader = PdfReader(io.BytesIO(content))
 
     text = "".join("".join(page.extract_text().split()) for page in reader.pages)

@@ -15,6 +15,7 @@ from reporting.models import ProgressReport
 from reporting.selectors import report_changes, report_contents
 from reporting.services import publish_report
 from tests.factories import make_activity, make_actor
+from tests.reporting.documents import run_queued_jobs
 
 
 def new_report(slug: str, days_later: int) -> ProgressReport:
@@ -205,6 +206,7 @@ def changes_annex(client, report: ProgressReport) -> tuple[str, list[tuple]]:
     page = client.get(f"/rapportages/{report.slug}/wijzigingen/")
     assert page.status_code == 200
     content = page.text.split("<main", 1)[1].split("</main>", 1)[0]
+    run_queued_jobs(["xlsx"])  # a published report's workbook is made by the worker
     workbook = client.get(f"/rapportages/{report.slug}.xlsx")
     sheet = load_workbook(io.BytesIO(b"".join(workbook.streaming_content)))["Wijzigingen"]
     return content, list(sheet.iter_rows(values_only=True))

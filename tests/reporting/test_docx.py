@@ -20,6 +20,7 @@ from reporting.models import ProgressReport
 from reporting.services import publish_report
 from tests.factories import make_activity
 from tests.napsite.processes import run_python
+from tests.reporting.documents import run_queued_jobs
 
 ANNEX_HEADER = ["Activiteit", "Status", "Wanneer", "Wie", "Toelichting"]
 
@@ -353,6 +354,7 @@ def test_the_house_style_names_the_organisation_and_shows_its_logo(nap, draft, t
 def test_the_report_workbook_prints_landscape_on_one_page_width_with_repeated_headers(
     client, published
 ):
+    run_queued_jobs(["xlsx"])
     response = client.get(f"/rapportages/{published.slug}.xlsx")
 
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))

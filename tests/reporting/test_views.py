@@ -13,6 +13,7 @@ from measures.models import Status
 from reporting.models import ProgressReport
 from reporting.services import publish_report
 from tests.factories import make_action_line, make_activity, make_actor
+from tests.reporting.documents import run_queued_jobs
 
 
 @pytest.fixture
@@ -140,6 +141,7 @@ def test_text_from_the_data_is_escaped(client, nap, draft, statuses):
 
 
 def test_the_workbook_holds_the_annex_legend_and_summary(client, published):
+    run_queued_jobs(["xlsx"])
     response = client.get(f"/rapportages/{published.slug}.xlsx")
 
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
@@ -218,11 +220,13 @@ def test_report_pages_run_the_same_number_of_queries_for_10_and_200_activities(
     _earlier, small_draft = reports("klein", 10)
     small = count_queries(staff_client, url.format(slug=small_draft.slug))
     publish_report(small_draft)
+    run_queued_jobs(["xlsx"])
     small_published = count_queries(staff_client, url.format(slug=small_draft.slug))
 
     _earlier, large_draft = reports("groot", 190)
     large = count_queries(staff_client, url.format(slug=large_draft.slug))
     publish_report(large_draft)
+    run_queued_jobs(["xlsx"])
     large_published = count_queries(staff_client, url.format(slug=large_draft.slug))
 
     assert (small, small_published) == (large, large_published)
