@@ -8,7 +8,7 @@ import base64
 import hashlib
 import os
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -260,6 +260,26 @@ NAP_HTTP_STALE_WHILE_REVALIDATE = env_int("NAP_HTTP_STALE_WHILE_REVALIDATE", 30,
 # Word and Excel files, made by the worker) print links to it.
 NAP_SITE_NAME = "NAP Voortgangsmonitor"
 NAP_SITE_URL = os.environ.get("NAP_SITE_URL", "").strip() or "http://127.0.0.1:8000"
+# Who runs the site (footer, /colofon/): the organisation is NAP_HOUSE_ORGANISATION below, the
+# same name as on the report's title page. The default address is a placeholder (README).
+NAP_SITE_CONTACT_EMAIL = (
+    os.environ.get("NAP_SITE_CONTACT_EMAIL", "").strip() or "nap-voortgangsmonitor@example.nl"
+)
+# "Snel weg": a neutral site that a visitor can flee to in one click.
+NAP_QUICK_EXIT_URL = os.environ.get("NAP_QUICK_EXIT_URL", "").strip() or "https://www.google.nl/"
+if not re.fullmatch(r"https?://[^\s\"'<>]+", NAP_QUICK_EXIT_URL):
+    raise ImproperlyConfigured(
+        f"NAP_QUICK_EXIT_URL={NAP_QUICK_EXIT_URL!r} is not a web address like https://www.google.nl/."
+    )
+# The accessibility statement's "last tested" date: the day its checks were last reviewed.
+try:
+    NAP_ACCESSIBILITY_AUDIT_DATE = date.fromisoformat(
+        os.environ.get("NAP_ACCESSIBILITY_AUDIT_DATE", "").strip() or "2026-12-01"
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        "NAP_ACCESSIBILITY_AUDIT_DATE is not a date like 2026-12-01."
+    ) from exc
 
 # Mail: the update rounds' mails and the accounts' deactivation notices. Sent through SMTP (by
 # the task worker for the rounds); printed to the console in debug mode unless a backend is named.

@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 
 from measures.page_cache import cache_public_page
 from napsite import views
@@ -15,11 +14,9 @@ handler403 = views.permission_denied
 # Pages of fixed text. (Their "peildatum" still comes from the data, hence the cache.)
 pages = (
     [
-        path(
-            "toegankelijkheid/",
-            cache_public_page(TemplateView.as_view(template_name="pages/accessibility.html")),
-            name="accessibility",
-        ),
+        path("toegankelijkheid/", cache_public_page(views.accessibility), name="accessibility"),
+        path("colofon/", cache_public_page(views.colofon), name="colofon"),
+        path("privacy/", cache_public_page(views.privacy), name="privacy"),
     ],
     "pages",
 )

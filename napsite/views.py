@@ -105,3 +105,30 @@ def admin_view_on_site(request: HttpRequest, content_type_id: int, object_id: st
     if not model_admin.has_view_or_change_permission(request, obj):
         raise PermissionDenied
     return shortcut(request, content_type_id, object_id)
+
+
+def colofon(request: HttpRequest) -> HttpResponse:
+    """Who runs the site (organisation and contact come from the context processor)."""
+    return render(request, "napsite/colofon.html")
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    """What the site records and for how long: the retention periods are the settings in force."""
+    return render(
+        request,
+        "napsite/privacy.html",
+        {
+            "login_log_days": settings.NAP_LOGIN_LOG_DAYS,
+            "task_keep_days": settings.NAP_TASK_KEEP_DAYS,
+            "session_idle_minutes": settings.NAP_SESSION_IDLE_MINUTES,
+            "session_max_hours": settings.NAP_SESSION_MAX_HOURS,
+        },
+    )
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "pages/accessibility.html",
+        {"audit_date": settings.NAP_ACCESSIBILITY_AUDIT_DATE},
+    )

@@ -121,7 +121,7 @@ def test_every_page_type_fits_a_320_pixel_screen(live_server, browser, site, pat
 
 def test_the_filters_work_with_the_keyboard_alone(live_server, page, site):
     page.goto(live_server.url + "/activiteiten/")
-    total = page.locator("#results-heading").inner_text()
+    total = page.locator("#resultaten-kop").inner_text()
 
     page.keyboard.press("Tab")
     assert focused(page) == "Direct naar de inhoud"  # the skip link comes first
@@ -136,7 +136,7 @@ def test_the_filters_work_with_the_keyboard_alone(live_server, page, site):
 
     # Empty fields stay out of the shared address (a progressive enhancement).
     assert "status=vertraagd" in page.url and "q=" not in page.url and "jaar=" not in page.url
-    heading = page.locator("#results-heading").inner_text()
+    heading = page.locator("#resultaten-kop").inner_text()
     expected = sum(1 for a in site.activities if a.status.code == "vertraagd")
     assert heading == f"{expected} activiteiten" != total
     assert " ".join(page.locator(".chip").inner_text().split()).startswith("Status: Vertraagd")

@@ -39,7 +39,8 @@ def test_the_list_shows_every_public_activity_with_a_live_count(client, site):
         "Maatregelen nummer 2",
     ]
     assert "<title>3 activiteiten – Activiteiten" in response.text
-    assert '<h2 id="results-heading" class="results-count">3 activiteiten</h2>' in response.text
+    heading = '<h2 id="resultaten-kop" class="results-count" tabindex="-1">3 activiteiten</h2>'
+    assert heading in response.text
 
 
 def test_one_result_is_counted_in_the_singular(client, site):
