@@ -182,3 +182,12 @@ def test_the_query_count_does_not_grow_with_the_number_of_changes(client, db, qu
     many = queries()
 
     assert few == many, f"{few} queries at 10 activities, {many} at 60"
+
+
+def test_changed_text_stays_text(client, activity, coordinator):
+    change(activity, coordinator, explanation="Nu met <script>alert(1)</script> erin.")
+
+    page = client.get(URL).content.decode()
+
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert" not in page
