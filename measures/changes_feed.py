@@ -89,7 +89,7 @@ class ChangeEntry:
             else f"{change.label}: {change.old} → {change.new}."
             for change in self.fields
         ]
-        return " ".join(parts + [f"{note}." for note in self.footnotes])
+        return " ".join(parts + [note.rstrip(".") + "." for note in self.footnotes])
 
 
 class ChangeFilterForm(forms.Form):

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from . import changes_feed, selectors
 from .models import Actor
@@ -39,7 +40,8 @@ class ChangesFeed(Feed):
         return f"{entry.title}: {entry.kind_label.lower()}"
 
     def item_description(self, entry: changes_feed.ChangeEntry) -> str:
-        return entry.summary()
+        # Atom declares the summary as HTML: a "<" in the text must reach the reader as text.
+        return escape(entry.summary())
 
     def item_link(self, entry: changes_feed.ChangeEntry) -> str:
         return entry.url or f"{reverse('measures:change-list')}#wijziging-{entry.record_id}"

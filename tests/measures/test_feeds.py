@@ -121,3 +121,18 @@ def test_the_feeds_take_a_fixed_number_of_queries(client, db, url):
     many = queries()
 
     assert few == many, f"{few} queries at 10 activities, {many} at 60"
+
+
+def test_text_in_a_feed_summary_stays_text(client, action_line, status):
+    activity = make_activity(action_line=action_line, status=status, title="Campagne")
+    services.propose_changes(
+        activity,
+        user=make_coordinator(),
+        base_version=activity.version,
+        changes={"footnotes": [{"number": 1, "text": "Zie <script>x</script>.", "url": ""}]},
+    )
+
+    summary = entries(feed(client, "/wijzigingen/feed/"))[0]["summary"]
+
+    # The summary is HTML: once the reader decodes the XML, the tag is still escaped.
+    assert summary == "Voetnoot 1 toegevoegd: Zie &lt;script&gt;x&lt;/script&gt;."
