@@ -14,7 +14,15 @@ from django.http import QueryDict
 
 from actionlines.models import ActionLine
 
-from .models import RELEVANCE_TIEBREAK, Activity, ActivityActor, Actor, Status
+from .models import (
+    RELEVANCE_TIEBREAK,
+    Activity,
+    ActivityActor,
+    Actor,
+    Status,
+    only_stop_words,
+    search_words,
+)
 
 MIN_YEAR = 2000
 MAX_YEAR = 2100
@@ -57,6 +65,27 @@ class YearField(forms.IntegerField):
             raise forms.ValidationError(
                 self.error_messages["invalid"], code="invalid", params={"value": value}
             ) from error
+
+
+NO_SEARCH_WORDS = (
+    "Uw zoekopdracht bevat geen woorden waarop we kunnen zoeken. Gebruik letters of cijfers, "
+    "bijvoorbeeld een woord uit de titel, de toelichting of de naam van een ministerie."
+)
+
+
+class SearchField(forms.CharField):
+    def validate(self, value):
+        super().validate(value)
+        # Punctuation, an emoji or only words like "de" and "het": nothing to search for, so
+        # say so rather than show every activity as if it matched.
+        if value.strip():
+            words = search_words(value)
+            if not words or only_stop_words(words):
+                raise forms.ValidationError(NO_SEARCH_WORDS, code="no_words")
+
+
+class SearchFilter(django_filters.CharFilter):
+    field_class = SearchField
 
 
 class YearFilter(django_filters.NumberFilter):
@@ -164,11 +193,11 @@ class ActivityFilterSet(django_filters.FilterSet):
             "max_value": "%(value)s ligt te ver vooruit. Kies %(limit_value)s of eerder.",
         },
     )
-    q = django_filters.CharFilter(
+    q = SearchFilter(
         label="Zoeken",
         method="filter_search",
         max_length=200,
-        help_text="Zoekt in de titel en de toelichting.",
+        help_text="Zoekt in de titel, de toelichting en wie (ministerie of organisatie).",
         error_messages={
             "max_length": (
                 "De zoektekst is te lang (%(show_value)s tekens). Gebruik er hoogstens "

@@ -1,6 +1,7 @@
 """The measures of the NAP: activities, who is responsible, their status and references."""
 
 import datetime
+import html
 import re
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from simple_history.models import HistoricalRecords
 
 from .timeframes import parse_timeframe
@@ -162,6 +164,19 @@ def search_words(text: str | None) -> list[str]:
     return _SEARCH_WORD.findall(text or "")[:MAX_SEARCH_WORDS]
 
 
+def only_stop_words(words: list[str], using: str = "default") -> bool:
+    """Whether the full-text search ignores all these words ("de", "het", "en"): PostgreSQL's
+    Dutch configuration drops them. The simple fallback elsewhere has no stop words."""
+    connection = connections[using]
+    if not words or connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT numnode(to_tsquery(%s::regconfig, %s))", [SEARCH_CONFIG, " & ".join(words)]
+        )
+        return cursor.fetchone()[0] == 0
+
+
 class SearchDocument(Expression):
     """The activity's stored search document (PostgreSQL only; see migration 0002).
 
@@ -175,6 +190,76 @@ class SearchDocument(Expression):
     def as_sql(self, compiler, connection):
         table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
         return f"{table}.{connection.ops.quote_name('search_document')}", []
+
+
+# How much a match of the whole word adds to the rank of a prefix match.
+WHOLE_WORD_WEIGHT = 2.0
+EXCERPT_WORDS = 30
+# The SQLite excerpt: this many characters before the first match, and in all.
+EXCERPT_LEAD, EXCERPT_LENGTH = 80, 240
+# Characters HTML gives a meaning, and what stands for them.
+_HTML_ESCAPES = [("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;")]
+
+
+class SearchExcerpt(Expression):
+    """A short part of the explanation around the matched words, those marked with ``<mark>``:
+    safe HTML, every character of the text escaped first.
+
+    On PostgreSQL ``ts_headline`` of the escaped text (so its ``<mark>`` is the only markup);
+    elsewhere the text around the first word's first occurrence, escaped and marked here.
+    Footnote markers ("[^3]") are left out.
+    """
+
+    output_field = models.TextField()
+
+    def __init__(self, words: list[str], text=None):
+        super().__init__()
+        self.words, self.text = words, text or F("explanation")
+
+    def get_source_expressions(self):
+        return [self.text]
+
+    def set_source_expressions(self, expressions):
+        (self.text,) = expressions
+
+    def as_sql(self, compiler, connection):
+        sql, params = compiler.compile(self.text)
+        if connection.vendor == "postgresql":
+            sql = f"regexp_replace({sql}, %s, '', 'g')"
+            params = [*params, r"\[\^\d+\]"]
+            for char, entity in _HTML_ESCAPES:
+                sql = f"replace({sql}, %s, %s)"
+                params = [*params, char, entity]
+            query = " & ".join(f"{word}:*" for word in self.words)
+            options = f"StartSel=<mark>, StopSel=</mark>, MaxWords={EXCERPT_WORDS}, MinWords=10"
+            return (
+                f"ts_headline('{SEARCH_CONFIG}'::regconfig, {sql}, "
+                f"to_tsquery('{SEARCH_CONFIG}'::regconfig, %s), %s)",
+                [*params, query, options],
+            )
+        first = f"instr(lower({sql}), lower(%s))"
+        return (
+            f"substr({sql}, max(1, {first} - {EXCERPT_LEAD}), {EXCERPT_LENGTH})",
+            [*params, *params, self.words[0]],
+        )
+
+    def get_db_converters(self, connection):
+        return [self._as_html]
+
+    def _as_html(self, value, expression, connection):
+        if value is None:
+            return value
+        if connection.vendor == "postgresql":
+            return mark_safe(value)  # noqa: S308 (escaped in the query, see as_sql)
+        # Split at the matches first, then escape each piece: a mark never lands inside an
+        # entity ("lt" in "&lt;").
+        pattern = "|".join(re.escape(word) for word in self.words)
+        pieces = re.split(f"({pattern})", FOOTNOTE_MARKER.sub("", value), flags=re.I)
+        marked = (
+            f"<mark>{html.escape(piece)}</mark>" if n % 2 else html.escape(piece)
+            for n, piece in enumerate(pieces)
+        )
+        return mark_safe("".join(marked))  # noqa: S308 (every piece escaped)
 
 
 class ActivityQuerySet(models.QuerySet):
@@ -193,28 +278,41 @@ class ActivityQuerySet(models.QuerySet):
         )
 
     def search(self, text: str):
-        """Activities matching every word of the text, best matches first (as ``search_rank``).
+        """Activities matching every word of the text, best matches first (as ``search_rank``),
+        each with a short excerpt of its explanation, matched words marked (``search_excerpt``,
+        safe HTML).
 
         On PostgreSQL: full-text search with the Dutch configuration, so "maatregel" finds
         "Maatregelen"; each word also matches as a prefix ("publieks" finds
-        "Publiekscampagne"); a match in the title ranks above one in the explanation (see
-        ``SearchDocument``, GIN-indexed). Elsewhere (SQLite, for local runs) a simple
-        case-insensitive containment, with title matches first.
+        "Publiekscampagne"), but a whole word ranks above a prefix ("wet" ranks "Wet" above
+        "Wetenschap"); a match in the title ranks above one in the explanation, and that above
+        one in Wie, the actors' codes and names (see ``SearchDocument``, GIN-indexed).
+        Elsewhere (SQLite, for local runs) a simple case-insensitive containment in the title,
+        the explanation or an actor's code or name, with title matches first.
         """
         words = search_words(text)
         if not words:
             return self
         if connections[self.db].vendor == "postgresql":
-            # Only letters and digits reach the raw query, so no input can break its syntax.
-            query = SearchQuery(
+            # Only letters and digits reach the raw queries, so no input can break their syntax.
+            prefixes = SearchQuery(
                 " & ".join(f"{word}:*" for word in words), search_type="raw", config=SEARCH_CONFIG
             )
-            matches = self.alias(search_document=SearchDocument()).filter(search_document=query)
-            ranked = matches.annotate(search_rank=SearchRank(F("search_document"), query))
+            whole_words = SearchQuery(" & ".join(words), search_type="raw", config=SEARCH_CONFIG)
+            matches = self.alias(search_document=SearchDocument()).filter(search_document=prefixes)
+            ranked = matches.annotate(
+                search_rank=SearchRank(F("search_document"), prefixes)
+                + WHOLE_WORD_WEIGHT * SearchRank(F("search_document"), whole_words)
+            )
         else:
             matches = self
             for word in words:
-                matches = matches.filter(Q(title__icontains=word) | Q(explanation__icontains=word))
+                in_actors = ActivityActor.objects.filter(activity=OuterRef("pk")).filter(
+                    Q(actor__code__icontains=word) | Q(actor__name__icontains=word)
+                )
+                matches = matches.filter(
+                    Q(title__icontains=word) | Q(explanation__icontains=word) | Exists(in_actors)
+                )
             title_hits = [
                 Case(When(title__icontains=word, then=Value(1.0)), default=Value(0.0))
                 for word in words
@@ -222,7 +320,9 @@ class ActivityQuerySet(models.QuerySet):
             ranked = matches.annotate(
                 search_rank=ExpressionWrapper(sum(title_hits[1:], title_hits[0]), FloatField())
             )
-        return ranked.order_by("-search_rank", *RELEVANCE_TIEBREAK)
+        return ranked.annotate(search_excerpt=SearchExcerpt(words)).order_by(
+            "-search_rank", *RELEVANCE_TIEBREAK
+        )
 
     def covering_year(self, year: int):
         """Activities whose timeframe includes (part of) that year."""

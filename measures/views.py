@@ -2,11 +2,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from . import selectors
+from . import changes_feed, selectors
 from .filters import ActivityFilterSet
 from .page_cache import Parameters, cache_public_page, remember
 
 ACTIVITIES_PER_PAGE = 25
+CHANGES_PER_PAGE = 25
 
 # What the list understands: the filters (the repeatable ones are sets of choices) and the
 # page. Anything else (utm_source, fbclid, ...) neither reaches the view nor splits the cache.
@@ -16,17 +17,22 @@ LIST_PARAMETERS = Parameters(
     | {"page"},
 )
 PAGE_PARAMETER = Parameters(single=frozenset({"page"}))
+CHANGE_LIST_PARAMETERS = Parameters(
+    repeatable=frozenset({"actielijn", "wie"}), single=frozenset({"page"})
+)
 
 
-def paginate(request: HttpRequest, activities, count_key: str) -> dict:
-    """The requested page of activities and the page numbers to link to.
+def paginate(
+    request: HttpRequest, rows, count_key: str, per_page: int = ACTIVITIES_PER_PAGE
+) -> dict:
+    """The requested page of rows and the page numbers to link to.
 
     A missing, malformed or too high page number gives a page that exists, never an error.
     The number of rows is counted once per data version for every page of the same selection
     (``count_key`` names it).
     """
-    paginator = Paginator(activities, ACTIVITIES_PER_PAGE)
-    paginator.count = remember(f"count:{count_key}", activities.count)
+    paginator = Paginator(rows, per_page)
+    paginator.count = remember(f"count:{count_key}", rows.count)
     page = paginator.get_page(request.GET.get("page"))
     numbers = paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
     return {"page": page, "page_numbers": list(numbers)}
@@ -68,3 +74,24 @@ def activity_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def status_list(request: HttpRequest) -> HttpResponse:
     overview = selectors.progress_overview()
     return render(request, "measures/status_list.html", {"totals": overview.totals})
+
+
+@cache_public_page(parameters=CHANGE_LIST_PARAMETERS)
+def change_list(request: HttpRequest) -> HttpResponse:
+    form = changes_feed.ChangeFilterForm(request.GET)
+    if form.is_valid():
+        records = changes_feed.public_change_records(
+            form.cleaned_data["actielijn"], form.cleaned_data["wie"]
+        )
+    else:
+        records = changes_feed.HistoricalActivity.objects.none()
+    # Paginate the records first, then read what each one changed: a fixed number of queries.
+    selection = request.GET.copy()
+    selection.pop("page", None)
+    pages = paginate(request, records, f"changes:{selection.urlencode()}", CHANGES_PER_PAGE)
+    return render(
+        request,
+        "measures/changes.html",
+        {"form": form, "entries": changes_feed.change_entries(pages["page"]), **pages},
+        status=200 if form.is_valid() else 400,
+    )

@@ -4,6 +4,7 @@ import re
 from html import unescape
 
 import pytest
+from django.db import connection
 
 from tests.factories import make_activity
 from tests.public_site import make_public_site
@@ -294,6 +295,14 @@ INVALID_QUERIES = [
     "q=" + "x" * 5000,
     "q=%00",
     "q=" + "%C3%A9" * 300,
+    # Nothing to search for: said so, rather than every activity as if it matched.
+    "q=%ff%fe%fd",
+    "q=%E2%80%AE%E2%80%8B",
+    "q=!!%26%26||::*()",
+    "q=:*",
+    "q=%22%22%22",
+    "q=-",
+    "q=%25%5F%5C",
 ]
 # Odd but harmless input: a normal page.
 ODD_QUERIES = [
@@ -303,16 +312,8 @@ ODD_QUERIES = [
     "page=abc",
     "page=99999999999999999999999999",
     "page=1.5",
-    "q=%ff%fe%fd",
-    "q=%E2%80%AE%E2%80%8B",
     "q=<script>alert(1)</script>",
-    "q=!!%26%26||::*()",
-    "q=:*",
-    "q=%22%22%22",
-    "q=-",
-    "q=de",
     "q=a%26b|c!d",
-    "q=%25%5F%5C",
     "status=loopt&status=loopt",
     "actielijn[]=1",
     "%ff=%ff",
@@ -321,7 +322,10 @@ ODD_QUERIES = [
 
 @pytest.mark.parametrize(
     ("query", "status"),
-    [(query, 400) for query in INVALID_QUERIES] + [(query, 200) for query in ODD_QUERIES],
+    [(query, 400) for query in INVALID_QUERIES]
+    + [(query, 200) for query in ODD_QUERIES]
+    # Only stop words: PostgreSQL's Dutch search ignores "de"; the SQLite fallback has none.
+    + [("q=de", 400 if connection.vendor == "postgresql" else 200)],
 )
 def test_junk_parameters_give_a_friendly_page_never_an_error(client, site, query, status):
     site.add_activities(3)

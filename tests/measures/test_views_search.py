@@ -1,9 +1,11 @@
 """Search: Dutch full-text search on PostgreSQL, a simple fallback elsewhere."""
 
+import re
+
 import pytest
 from django.db import connection
 
-from measures.models import Activity, search_words
+from measures.models import Activity, ActivityActor, search_words
 from tests.factories import make_activity
 
 on_postgresql = pytest.mark.skipif(
@@ -140,3 +142,67 @@ def test_the_fallback_is_case_insensitive_containment(make):
 
     assert found("PUBLIEKS") == ["Publiekscampagne"]
     assert found("raad state") == ["Publiekscampagne"]
+
+
+# Searching Wie, the excerpt, whole words, and queries without words --------------------------
+
+
+def test_wie_codes_and_names_are_searched(make, ocw, szw):
+    make("Campagne", actors=(ocw,))
+    make("Monitor", actors=(szw,))
+    make("Over OCW in de tekst", explanation="OCW betaalt.")
+
+    assert found("OCW") == ["Over OCW in de tekst", "Campagne"]
+    assert found("Werkgelegenheid") == ["Monitor"]
+    assert found("campagne ocw") == ["Campagne"]
+
+
+def test_the_search_follows_changes_in_wie(make, ocw, szw):
+    activity = make("Campagne", actors=(ocw,))
+    assert found("SZW") == []
+
+    ActivityActor.objects.create(activity=activity, actor=szw, position=1)
+    assert found("SZW") == ["Campagne"]
+
+    szw.name = "Ministerie van Arbeid"
+    szw.save()
+    assert found("arbeid") == ["Campagne"]
+
+    activity.actor_links.filter(actor=szw).delete()
+    assert found("SZW") == []
+
+
+def test_the_list_shows_an_escaped_excerpt_with_the_words_marked(client, make):
+    make(
+        "Voorlichting",
+        explanation="Scholen krijgen <script>alert(1)</script> nieuw lesmateriaal.[^1]",
+    )
+
+    page = client.get("/activiteiten/", {"q": "lesmateriaal"}).content.decode()
+
+    excerpt = re.search(r'<p class="activity-card__excerpt">(.*?)</p>', page, re.S).group(1)
+    assert "<mark>lesmateriaal</mark>" in excerpt
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in excerpt
+    assert "<script>" not in excerpt and "[^1]" not in excerpt
+
+
+@on_postgresql
+def test_a_whole_word_ranks_above_a_longer_word_it_starts(make):
+    make("Wetenschappelijk onderzoek naar geweld")
+    make("Een nieuwe wet tegen geweld")
+
+    assert found("wet") == ["Een nieuwe wet tegen geweld", "Wetenschappelijk onderzoek naar geweld"]
+
+
+@pytest.mark.parametrize("text", ["%", "😀", "&& --", "de het"])
+def test_a_search_without_words_says_so(client, make, text):
+    if text == "de het" and connection.vendor != "postgresql":
+        pytest.skip("stop words are a PostgreSQL full-text search notion")
+    make("Campagne")
+
+    response = client.get("/activiteiten/", {"q": text})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Uw zoekopdracht bevat geen woorden waarop we kunnen zoeken." in page
+    assert "Campagne" not in page
