@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.models import AnonymousUser
@@ -12,6 +13,11 @@ from django.urls import reverse
 from napsite.accounts import second_factor, sessions
 
 
+def has_session_cookie(request: HttpRequest) -> bool:
+    """Whether the request can belong to a signed-in user at all (no cookie: anonymous)."""
+    return settings.SESSION_COOKIE_NAME in request.COOKIES
+
+
 class SessionLifetimeMiddleware:
     """Sign out a session that was idle too long or has reached its maximum age."""
 
@@ -19,8 +25,9 @@ class SessionLifetimeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        # Only signed-in sessions: the public's requests load no session data for this.
-        if SESSION_KEY in request.session:
+        # Only signed-in sessions. Without a session cookie the session is not even opened:
+        # opening it would add "Vary: Cookie" and keep the public's pages out of shared caches.
+        if has_session_cookie(request) and SESSION_KEY in request.session:
             if sessions.has_expired(request.session):
                 logout(request)
                 messages.info(request, "Uw sessie is verlopen. Log opnieuw in.")
@@ -40,7 +47,11 @@ class SecondFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated and not second_factor.is_satisfied(request):
+        if (
+            has_session_cookie(request)
+            and request.user.is_authenticated
+            and not second_factor.is_satisfied(request)
+        ):
             path = request.path_info
             if path.startswith((reverse("accounts:second-factor"), reverse("admin:logout"))):
                 pass
