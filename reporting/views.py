@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from measures.exports import XLSX_MIME_TYPE
+from napsite.throttle import limit_heavy
 
 from .documents.xlsx import render_xlsx
 from .models import ProgressReport
@@ -30,6 +31,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     return render(request, "reporting/report_list.html", {"reports": reports})
 
 
+@limit_heavy
 def report_detail(request: HttpRequest, slug: str) -> HttpResponse:
     report = _report(request, slug)
     others = ProgressReport.objects.published().exclude(pk=report.pk)
@@ -37,6 +39,7 @@ def report_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "reporting/report_detail.html", context)
 
 
+@limit_heavy
 def report_compare(request: HttpRequest, slug: str, other: str) -> HttpResponse:
     first, second = _report(request, slug), _report(request, other)
     contents, changes = compare_reports(first, second)
@@ -62,6 +65,7 @@ def report_compare_choice(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("reporting:compare", slug=report.slug, other=other.slug)
 
 
+@limit_heavy
 def report_changes_page(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "reporting/report_changes.html", _context(_report(request, slug)))
 
@@ -73,6 +77,7 @@ def _pdf(report: ProgressReport) -> bytes:
     return render_pdf(report)
 
 
+@limit_heavy
 def report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     report = _report(request, slug)
     try:
@@ -94,6 +99,7 @@ def report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
+@limit_heavy
 def report_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
     report = _report(request, slug)
     return FileResponse(
