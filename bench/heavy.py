@@ -86,7 +86,10 @@ def visitors(port: int, activities: int, threads: int, seconds: float) -> dict:
         while time.monotonic() < deadline:
             with lock:
                 n = next(counter)
-            status, took = get(port, visitor_paths(activities, n), f"192.0.2.{visitor + 1}", 60)
+            try:
+                status, took = get(port, visitor_paths(activities, n), f"192.0.2.{visitor + 1}", 60)
+            except OSError:  # no answer within 60 s: the site is down for this visitor
+                status, took = "timeout", 60.0
             with lock:
                 statuses[status] += 1
                 latencies.append(took)
@@ -106,7 +109,7 @@ def summary(latencies: list[float], statuses: Counter) -> dict:
         "p50_ms": round(statistics.median(ordered) * 1000, 1) if ordered else None,
         "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1] * 1000, 1) if ordered else None,
         "max_ms": round(ordered[-1] * 1000, 1) if ordered else None,
-        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "statuses": {str(k): v for k, v in sorted(statuses.items(), key=str)},
     }
 
 
@@ -234,7 +237,7 @@ def main() -> None:
             thread.join(timeout=180)
         result["flood"] = {
             path: {
-                "statuses": {str(k): v for k, v in sorted(entry["statuses"].items())},
+                "statuses": {str(k): v for k, v in sorted(entry["statuses"].items(), key=str)},
                 "median_200_s": round(statistics.median(entry["seconds"]), 2)
                 if entry["seconds"]
                 else None,
