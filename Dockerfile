@@ -1,4 +1,5 @@
-# Production image: slim Python, the dependencies from pyproject.toml, static files collected
+# Production image: slim Python, the dependencies from requirements.lock (pinned, every file
+# checked against its hash; .ci/lock makes it from pyproject.toml), static files collected
 # (hashed and compressed) at build time, gunicorn with napsite/gunicorn.conf.py as a non-root
 # user. .ci/run's production smoke test runs the same steps outside Docker.
 FROM python:3.11-slim-bookworm
@@ -16,12 +17,10 @@ RUN apt-get update \
 
 WORKDIR /app
 
-# Dependencies in their own layer, rebuilt only when pyproject.toml changes. The app itself
-# runs from /app, so only its dependencies are installed.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+# Dependencies in their own layer, rebuilt only when the lock changes. The app itself runs
+# from /app, so only its dependencies are installed.
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 
 # Everything else; .dockerignore keeps out the virtualenv, databases, tests and any .env file.
 COPY . .

@@ -24,6 +24,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -65,6 +66,9 @@ COMPARISONS = [
 
 def setup_django(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
+    # A fresh folder for the stored unfiltered exports: every measurement builds its file
+    # (the cost of the first request after a change), none is served from an earlier run's.
+    os.environ["NAP_EXPORT_DIR"] = tempfile.mkdtemp(prefix="nap-bench-exports-")
     configure_in_process()
     import django
 

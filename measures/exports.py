@@ -9,16 +9,31 @@ for the progress report's workbook.
 import csv
 import datetime
 import json
+import os
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.db import connection
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.utils import timezone
 
+from napsite.throttle import limit_heavy
+
 from .filters import ActivityFilterSet
+from .models import Activity
+from .page_cache import data_version
 from .resources import ActivityResource
 from .selectors import filter_public_activities, reference_date
 from .spreadsheets import clean_cell
@@ -245,48 +260,8 @@ def _resource(request: HttpRequest) -> ActivityResource:
     return ActivityResource(base_url=request.build_absolute_uri("/"))
 
 
-def activities_csv(request: HttpRequest) -> HttpResponse:
-    filterset, activities, metadata = _filtered(request)
-    if activities is None:
-        return _invalid_filters(request, filterset)
-    resource = _resource(request)
-    response = StreamingHttpResponse(
-        csv_lines(resource.get_export_headers(), resource.iter_rows(activities)),
-        content_type="text/csv; charset=utf-8",
-    )
-    filename = metadata.filename(ACTIVITIES_STEM, "csv")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def activities_workbook(
-    activities, resource: ActivityResource, metadata: ExportMetadata
-) -> FileResponse:
-    """The overview workbook; the admin's download of selected activities uses it too."""
-    table = Table(
-        title="Activiteiten",
-        headers=resource.get_export_headers(),
-        rows=resource.iter_rows(activities),
-        widths=ACTIVITY_COLUMN_WIDTHS,
-        wrap=ACTIVITY_WRAPPED_COLUMNS,
-    )
-    return workbook_response(
-        [table], metadata.about_rows(), metadata.filename(ACTIVITIES_STEM, "xlsx")
-    )
-
-
-def activities_xlsx(request: HttpRequest) -> HttpResponse:
-    filterset, activities, metadata = _filtered(request)
-    if activities is None:
-        return _invalid_filters(request, filterset)
-    return activities_workbook(activities, _resource(request), metadata)
-
-
-def activities_json(request: HttpRequest) -> HttpResponse:
-    filterset, activities, metadata = _filtered(request)
-    if activities is None:
-        return _invalid_filters(request, filterset)
-    envelope = {
+def _json_envelope(filterset: ActivityFilterSet, metadata: ExportMetadata) -> dict:
+    return {
         "schema_versie": JSON_SCHEMA_VERSION,
         "bron": SOURCE_NAME,
         "url": metadata.source_url,
@@ -296,13 +271,174 @@ def activities_json(request: HttpRequest) -> HttpResponse:
         "licentie_url": DATA_LICENCE_URL,
         "aangemaakt_op": metadata.created_at,
     }
-    response = StreamingHttpResponse(
-        json_chunks(envelope, "activiteiten", _resource(request).iter_records(activities)),
-        content_type="application/json",
+
+
+def activities_workbook(
+    activities, resource: ActivityResource, metadata: ExportMetadata
+) -> FileResponse:
+    """The overview workbook; the admin's download of selected activities uses it too."""
+    return workbook_response(
+        [_activities_table(activities, resource)],
+        metadata.about_rows(),
+        metadata.filename(ACTIVITIES_STEM, "xlsx"),
     )
-    filename = metadata.filename(ACTIVITIES_STEM, "json")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+
+
+def _activities_table(activities, resource: ActivityResource) -> Table:
+    return Table(
+        title="Activiteiten",
+        headers=resource.get_export_headers(),
+        rows=resource.iter_rows(activities),
+        widths=ACTIVITY_COLUMN_WIDTHS,
+        wrap=ACTIVITY_WRAPPED_COLUMNS,
+    )
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One download format: how it streams when filtered and how it is written to a file."""
+
+    extension: str
+    content_type: str
+    as_attachment: bool
+
+    def text_chunks(self, request, filterset, activities, metadata) -> Iterator[str]:
+        resource = _resource(request)
+        if self.extension == "csv":
+            return csv_lines(resource.get_export_headers(), resource.iter_rows(activities))
+        envelope = _json_envelope(filterset, metadata)
+        return json_chunks(envelope, "activiteiten", resource.iter_records(activities))
+
+    def response(self, request, filterset, activities, metadata) -> HttpResponse:
+        """The filtered download. CSV and JSON stream: rows are read and written only as the
+        client takes them, so a client that goes away stops the work (the server closes the
+        generator). A workbook is a zip file, complete only at its end: it is written first."""
+        if self.extension == "xlsx":
+            return activities_workbook(activities, _resource(request), metadata)
+        response = StreamingHttpResponse(
+            self.text_chunks(request, filterset, activities, metadata),
+            content_type=self.content_type,
+        )
+        disposition = "attachment" if self.as_attachment else "inline"
+        filename = metadata.filename(ACTIVITIES_STEM, self.extension)
+        response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+        return response
+
+    def write(self, output, request, filterset, activities, metadata) -> None:
+        if self.extension == "xlsx":
+            table = _activities_table(activities, _resource(request))
+            write_workbook(output, [table], metadata.about_rows())
+            return
+        for chunk in self.text_chunks(request, filterset, activities, metadata):
+            output.write(chunk.encode())
+
+
+CSV = ExportFormat("csv", "text/csv; charset=utf-8", as_attachment=True)
+XLSX = ExportFormat("xlsx", XLSX_MIME_TYPE, as_attachment=True)
+JSON = ExportFormat("json", "application/json", as_attachment=False)
+
+
+# -- the unfiltered downloads: built once per data version, then served as files ---------------
+#
+# Everyone downloading "everything" gets the same bytes until the data changes, so the file is
+# made once per data version (measures.page_cache) and kept in NAP_EXPORT_DIR under a name that
+# starts with that version. A request reads the version before the data, and the version
+# changes only after a change is committed, so a file can hold newer data than its version
+# says, never older. Files are written under a temporary name and renamed, so no request ever
+# sees half a file; building a newer version deletes the older ones (a worker still sending one
+# keeps reading it: an open file outlives its name).
+
+BUILDING_PREFIX = ".building-"
+
+
+def _unfiltered_version(request: HttpRequest) -> str | None:
+    """The data version when this request asks for every activity and may use the stored
+    file; None otherwise. Costs no query."""
+    # Inside a transaction the data may be uncommitted (or never be): never build nor serve.
+    if connection.in_atomic_block:
+        return None
+    filterset = ActivityFilterSet(request.GET, queryset=Activity.objects.none())
+    if not filterset.is_valid() or filterset.applied_values():
+        return None
+    return data_version()
+
+
+def _stored(version: str, export: ExportFormat) -> HttpResponse | None:
+    for path in Path(settings.NAP_EXPORT_DIR).glob(f"{version}--*.{export.extension}"):
+        try:
+            return _file_response(path.open("rb"), path.name, export)
+        except FileNotFoundError:  # a newer version's build just deleted it
+            continue
+    return None
+
+
+def _file_response(handle, name: str, export: ExportFormat) -> FileResponse:
+    return FileResponse(
+        handle,
+        as_attachment=export.as_attachment,
+        filename=name.split("--", 1)[1],
+        content_type=export.content_type,
+    )
+
+
+def _build(request: HttpRequest, version: str, export: ExportFormat) -> HttpResponse:
+    filterset, activities = filter_public_activities(QueryDict())
+    metadata = ExportMetadata(
+        source_url=request.build_absolute_uri(request.path), reference_date=reference_date()
+    )
+    folder = Path(settings.NAP_EXPORT_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{version}--{metadata.filename(ACTIVITIES_STEM, export.extension)}"
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=BUILDING_PREFIX, delete=False) as output:
+        try:
+            export.write(output, request, filterset, activities, metadata)
+        except BaseException:
+            Path(output.name).unlink(missing_ok=True)
+            raise
+    # Opened before it gets its name, so a newer version's cleaning cannot take it away.
+    handle = open(output.name, "rb")  # noqa: SIM115 - FileResponse closes it
+    os.replace(output.name, folder / name)
+    _remove_old(folder, version)
+    return _file_response(handle, name, export)
+
+
+def _remove_old(folder: Path, version: str) -> None:
+    """Files of older data versions, and builds abandoned by a worker that died."""
+    abandoned_before = time.time() - settings.NAP_HEAVY_SLOT_SECONDS
+    for path in folder.iterdir():
+        building = path.name.startswith(BUILDING_PREFIX)
+        try:
+            if building and path.stat().st_mtime > abandoned_before:
+                continue
+            if building or not path.name.startswith(f"{version}--"):
+                path.unlink()
+        except FileNotFoundError:  # another worker removed it first
+            pass
+
+
+def _download_view(export: ExportFormat):
+    @limit_heavy
+    def heavy(request: HttpRequest, version: str | None) -> HttpResponse:
+        if version is not None:
+            # Another request may have built it while this one waited for its slot.
+            return _stored(version, export) or _build(request, version, export)
+        filterset, activities, metadata = _filtered(request)
+        if activities is None:
+            return _invalid_filters(request, filterset)
+        return export.response(request, filterset, activities, metadata)
+
+    def view(request: HttpRequest) -> HttpResponse:
+        version = _unfiltered_version(request)
+        # Sending a stored file costs no slot: only building and filtering are bounded.
+        stored = _stored(version, export) if version is not None else None
+        return stored or heavy(request, version)
+
+    return view
+
+
+activities_csv = _download_view(CSV)
+activities_xlsx = _download_view(XLSX)
+activities_json = _download_view(JSON)
 
 
 def open_data(request: HttpRequest) -> HttpResponse:

@@ -41,7 +41,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django.contrib.humanize",
     "django_filters",
     "import_export",
     "simple_history",
@@ -71,7 +70,6 @@ MIDDLEWARE = [
     # Directly inside CSPMiddleware, so its additions reach the header CSPMiddleware writes.
     "napsite.middleware.AdminContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before anything reads the request body (CsrfViewMiddleware reads POST).
     "napsite.middleware.RequestSizeLimitMiddleware",
@@ -167,7 +165,6 @@ LANGUAGES = [("nl", "Nederlands")]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True
-LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -362,6 +359,17 @@ NAP_IMPORT_UPLOAD_DIR = os.environ.get("NAP_IMPORT_UPLOAD_DIR") or str(
     BASE_DIR / "var" / "import-uploads"
 )
 NAP_IMPORT_UPLOAD_HOURS = env_int("NAP_IMPORT_UPLOAD_HOURS", 24, minimum=1)
+
+# Expensive requests (exports, report documents and pages; napsite/throttle.py) run at most this
+# many at once for the whole site and per client address; more get a 503 or 429 with
+# Retry-After. A slot held by a crashed worker frees itself after NAP_HEAVY_SLOT_SECONDS, which
+# must be longer than the slowest such request (gunicorn's timeout bounds it).
+NAP_HEAVY_MAX_CONCURRENT = env_int("NAP_HEAVY_MAX_CONCURRENT", 4, minimum=1)
+NAP_HEAVY_MAX_PER_CLIENT = env_int("NAP_HEAVY_MAX_PER_CLIENT", 2, minimum=1)
+NAP_HEAVY_SLOT_SECONDS = env_int("NAP_HEAVY_SLOT_SECONDS", 120, minimum=1)
+NAP_HEAVY_RETRY_AFTER_SECONDS = env_int("NAP_HEAVY_RETRY_AFTER_SECONDS", 30, minimum=1)
+# The unfiltered exports are built once per data version and kept here (measures/exports.py).
+NAP_EXPORT_DIR = os.environ.get("NAP_EXPORT_DIR") or str(BASE_DIR / "var" / "exports")
 
 # Background tasks (django-q2, see README "Achtergrondtaken"). Jobs are rows in the default
 # database (the ORM broker), so they survive restarts and need nothing beyond the database; the

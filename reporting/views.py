@@ -6,6 +6,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.module_loading import import_string
 
+from napsite.throttle import limit_heavy
+
 from .models import DocumentKind, DocumentState, ProgressReport, ReportDocument
 from .selectors import compare_reports, report_changes, report_contents
 from .services import document_lost, published_document
@@ -29,6 +31,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     return render(request, "reporting/report_list.html", {"reports": reports})
 
 
+@limit_heavy
 def report_detail(request: HttpRequest, slug: str) -> HttpResponse:
     report = _report(request, slug)
     others = ProgressReport.objects.published().exclude(pk=report.pk)
@@ -39,6 +42,7 @@ def report_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "reporting/report_detail.html", context)
 
 
+@limit_heavy
 def report_compare(request: HttpRequest, slug: str, other: str) -> HttpResponse:
     first, second = _report(request, slug), _report(request, other)
     contents, changes = compare_reports(first, second)
@@ -64,6 +68,7 @@ def report_compare_choice(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("reporting:compare", slug=report.slug, other=other.slug)
 
 
+@limit_heavy
 def report_changes_page(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "reporting/report_changes.html", _context(_report(request, slug)))
 
@@ -110,6 +115,7 @@ def report_document(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     return response
 
 
+@limit_heavy
 def _draft_document(request: HttpRequest, report: ProgressReport, kind: str) -> HttpResponse:
     """A draft's document for the staff who may see it, made now from the live data.
 
