@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from .filters import ActivityFilterSet
 from .resources import ActivityResource
-from .selectors import filter_public_activities, reference_date
+from .selectors import filter_public_activities, site_dates
 from .spreadsheets import clean_cell
 
 SOURCE_NAME = "NAP Voortgangsmonitor"
@@ -220,18 +220,19 @@ def json_chunks(envelope: dict, key: str, records: Iterable[dict]) -> Iterator[s
 
 ACTIVITIES_STEM = "nap-activiteiten"
 # Column widths (characters) and which columns hold long text, in the resource's column order.
-ACTIVITY_COLUMN_WIDTHS = [10, 40, 50, 16, 16, 12, 12, 18, 40, 80, 60, 12, 14, 40]
-ACTIVITY_WRAPPED_COLUMNS = [False, True, True, True, True] + [False] * 3 + [True] * 3 + [False] * 3
+ACTIVITY_COLUMN_WIDTHS = [10, 40, 50, 16, 16, 12, 12, 18, 40, 80, 60, 12, 12, 14, 40]
+ACTIVITY_WRAPPED_COLUMNS = [False, True, True, True, True] + [False] * 3 + [True] * 3 + [False] * 4
 
 
 def _filtered(request: HttpRequest):
     """The filtered activities and the export's metadata, or None with invalid filters."""
-    filterset, activities = filter_public_activities(request.GET)
+    peildatum = site_dates().reference_date
+    filterset, activities = filter_public_activities(request.GET, peildatum=peildatum)
     if not filterset.is_valid():
         return filterset, None, None
     metadata = ExportMetadata(
         source_url=request.build_absolute_uri(),
-        reference_date=reference_date(),
+        reference_date=peildatum,
         filters=describe_filters(filterset),
     )
     return filterset, activities, metadata

@@ -156,6 +156,13 @@ class ActivityResource(resources.ModelResource):
         column_name="afwijking van planning",
         description="Of de activiteit afwijkt van de oorspronkelijke planning.",
     )
+    planning_expired = ExportField(
+        column_name="planning verstreken",
+        description=(
+            "Of de periode onder 'wanneer' vóór de peildatum voorbij was terwijl de activiteit "
+            "nog open is (niet afgerond, niet gestopt, niet doorlopend); zie /statussen/."
+        ),
+    )
     updated_at = ExportField(
         column_name="laatst bijgewerkt",
         description="Datum waarop de activiteit voor het laatst is bijgewerkt.",
@@ -179,6 +186,7 @@ class ActivityResource(resources.ModelResource):
             "explanation",
             "footnotes",
             "deviates_from_plan",
+            "planning_expired",
             "updated_at",
             "url",
         )
@@ -207,6 +215,10 @@ class ActivityResource(resources.ModelResource):
 
     def dehydrate_footnotes(self, activity: Activity) -> list[FootnoteValue]:
         return [FootnoteValue(n.number, n.text, n.url) for n in activity.footnotes.all()]
+
+    def dehydrate_planning_expired(self, activity: Activity) -> bool:
+        # Annotated by the public queryset (selectors.public_activities), as of its peildatum.
+        return activity.planning_expired
 
     def dehydrate_updated_at(self, activity: Activity) -> datetime.date:
         return timezone.localdate(activity.updated_at)
