@@ -21,7 +21,7 @@ from . import exports, services
 from .models import Activity, ActivityActor, Actor, ActorMembership, Footnote, Proposal, Status
 from .proposals_admin import ProposingAdminMixin
 from .resources import ActivityResource
-from .selectors import reference_date
+from .selectors import site_dates
 
 CONFLICT_MESSAGE = (
     "Iemand anders heeft deze activiteit opgeslagen nadat u hem opende. Uw wijzigingen zijn "
@@ -503,10 +503,11 @@ class ActivityAdmin(ProposingAdminMixin, SimpleHistoryAdmin):
     def download_overview(self, request, queryset):
         """The public overview's workbook (same resource and layout) for the selection, which
         may include activities that are not public."""
+        peildatum = site_dates().reference_date
         metadata = exports.ExportMetadata(
             source_url=request.build_absolute_uri(),
-            reference_date=reference_date(),
+            reference_date=peildatum,
             filters=[("Selectie", f"{queryset.count()} activiteit(en) gekozen in het beheer")],
         )
         resource = ActivityResource(base_url=request.build_absolute_uri("/"))
-        return exports.activities_workbook(queryset, resource, metadata)
+        return exports.activities_workbook(queryset.with_planning(peildatum), resource, metadata)

@@ -35,7 +35,7 @@ from .filters import ActivityFilterSet
 from .models import Activity
 from .page_cache import data_version
 from .resources import ActivityResource
-from .selectors import filter_public_activities, reference_date
+from .selectors import filter_public_activities, site_dates
 from .spreadsheets import clean_cell
 
 SOURCE_NAME = "NAP Voortgangsmonitor"
@@ -235,18 +235,19 @@ def json_chunks(envelope: dict, key: str, records: Iterable[dict]) -> Iterator[s
 
 ACTIVITIES_STEM = "nap-activiteiten"
 # Column widths (characters) and which columns hold long text, in the resource's column order.
-ACTIVITY_COLUMN_WIDTHS = [10, 40, 50, 16, 16, 12, 12, 18, 40, 80, 60, 12, 14, 40]
-ACTIVITY_WRAPPED_COLUMNS = [False, True, True, True, True] + [False] * 3 + [True] * 3 + [False] * 3
+ACTIVITY_COLUMN_WIDTHS = [10, 40, 50, 16, 16, 12, 12, 18, 40, 80, 60, 12, 12, 14, 40]
+ACTIVITY_WRAPPED_COLUMNS = [False, True, True, True, True] + [False] * 3 + [True] * 3 + [False] * 4
 
 
 def _filtered(request: HttpRequest):
     """The filtered activities and the export's metadata, or None with invalid filters."""
-    filterset, activities = filter_public_activities(request.GET)
+    peildatum = site_dates().reference_date
+    filterset, activities = filter_public_activities(request.GET, peildatum=peildatum)
     if not filterset.is_valid():
         return filterset, None, None
     metadata = ExportMetadata(
         source_url=request.build_absolute_uri(),
-        reference_date=reference_date(),
+        reference_date=peildatum,
         filters=describe_filters(filterset),
     )
     return filterset, activities, metadata
@@ -382,9 +383,10 @@ def _file_response(handle, name: str, export: ExportFormat) -> FileResponse:
 
 
 def _build(request: HttpRequest, version: str, export: ExportFormat) -> HttpResponse:
-    filterset, activities = filter_public_activities(QueryDict())
+    peildatum = site_dates().reference_date
+    filterset, activities = filter_public_activities(QueryDict(), peildatum=peildatum)
     metadata = ExportMetadata(
-        source_url=request.build_absolute_uri(request.path), reference_date=reference_date()
+        source_url=request.build_absolute_uri(request.path), reference_date=peildatum
     )
     folder = Path(settings.NAP_EXPORT_DIR)
     folder.mkdir(parents=True, exist_ok=True)

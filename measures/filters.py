@@ -1,8 +1,8 @@
 """The one FilterSet behind the public list, every export and the report.
 
 GET parameters are a public contract (shared URLs): actielijn, status, wie (repeatable), jaar,
-q, sort. Anything else is ignored; malformed values make the form invalid, and callers then
-show the errors instead of guessing (see ``selectors.filter_public_activities``).
+planning, q, sort. Anything else is ignored; malformed values make the form invalid, and callers
+then show the errors instead of guessing (see ``selectors.filter_public_activities``).
 """
 
 from dataclasses import dataclass
@@ -205,6 +205,13 @@ class ActivityFilterSet(django_filters.FilterSet):
             ),
         },
     )
+    planning = django_filters.ChoiceFilter(
+        label="Planning",
+        choices=[("verstreken", "Planning verstreken")],
+        method="filter_planning",
+        empty_label="Alle activiteiten",
+        error_messages=unknown_choice("geen bekende keuze", "Kies „Planning verstreken” of niets."),
+    )
     sort = django_filters.ChoiceFilter(
         label="Sorteren op",
         choices=SortChoices.choices,
@@ -217,7 +224,7 @@ class ActivityFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Activity
-        fields = ["actielijn", "status", "wie", "jaar", "q", "sort"]
+        fields = ["actielijn", "status", "wie", "jaar", "planning", "q", "sort"]
 
     def __init__(self, data=None, *args, **kwargs):
         # The parameters as given, for links that change one of them.
@@ -250,6 +257,11 @@ class ActivityFilterSet(django_filters.FilterSet):
     def filter_year(self, queryset, name, year):
         return queryset.covering_year(year)
 
+    def filter_planning(self, queryset, name, value):
+        # The public queryset carries the annotation (selectors.public_activities), so the
+        # filter and the rows use the same peildatum.
+        return queryset.filter(planning_expired=True)
+
     def filter_search(self, queryset, name, text):
         return queryset.search(text)
 
@@ -280,6 +292,8 @@ class ActivityFilterSet(django_filters.FilterSet):
             for value, label in chosen.items():
                 others = [other for other in chosen if other != value]
                 chips.append(self._chip(name, label, {name: others}))
+        if data.get("planning"):
+            chips.append(self._chip("planning", "Planning verstreken", {"planning": []}))
         if data.get("jaar") is not None:
             chips.append(self._chip("jaar", str(data["jaar"]), {"jaar": []}))
         if data.get("q"):

@@ -34,6 +34,32 @@ FOOTNOTE_MARKER = re.compile(r"\[\^(?P<number>\d{1,4})\]")
 # characters). The limit keeps a pasted or imported document off every public page, export
 # and report; the database holds it too, whatever path the text takes.
 EXPLANATION_MAX_LENGTH = 20_000
+# A standing task without an end ("Doorlopend"): open, yet never behind its planning.
+ONGOING_STATUS_CODE = "doorlopend"
+
+
+def planning_ended_before(
+    end_year: int | None, end_quarter: int | None, peildatum: datetime.date
+) -> bool:
+    """Whether a Wanneer with this end was over before the peildatum.
+
+    An end quarter ends on its last day, an end year on 31 December; an open end, or no end
+    at all, never ends. The same rule as ``ActivityQuerySet.with_planning`` (in SQL).
+    """
+    if end_year is None:
+        return False
+    if end_quarter is None:
+        return end_year < peildatum.year
+    return (end_year, end_quarter) < (peildatum.year, quarter_of(peildatum))
+
+
+def quarter_of(day: datetime.date) -> int:
+    return (day.month - 1) // 3 + 1
+
+
+def status_may_expire(status: "Status") -> bool:
+    """Only open work can be behind its planning: not closed, and not a standing task."""
+    return not status.is_closed and status.code != ONGOING_STATUS_CODE
 
 
 class ActorKind(models.TextChoices):
@@ -330,14 +356,31 @@ class ActivityQuerySet(models.QuerySet):
             Q(end_year__gte=year) | Q(end_year__isnull=True)
         )
 
-    def overdue(self, today: datetime.date | None = None):
-        """Timeframe has ended, but the status is not closed."""
-        today = today or timezone.localdate()
-        quarter = (today.month - 1) // 3 + 1
-        ended = Q(end_year__lt=today.year) | Q(
-            end_year=today.year, end_quarter__isnull=False, end_quarter__lt=quarter
+    def with_planning(self, peildatum: datetime.date | None):
+        """Annotate ``planning_expired``: the Wanneer ended before the peildatum while the
+        work is still open ("Planning verstreken"). Derived, never stored: the one rule for
+        every page, export and filter (``planning_ended_before`` and ``status_may_expire`` are
+        the same rule in Python). Without a peildatum nothing has expired."""
+        if peildatum is None:
+            return self.annotate(planning_expired=Value(False))
+        quarter = quarter_of(peildatum)
+        # An end quarter is over once the peildatum lies in a later quarter (it ends on its
+        # last day); an end year once the peildatum lies in a later year.
+        ended = Q(end_year__lt=peildatum.year) | Q(
+            end_year=peildatum.year, end_quarter__isnull=False, end_quarter__lt=quarter
         )
-        return self.filter(ended, status__is_closed=False)
+        open_work = Q(status__is_closed=False) & ~Q(status__code=ONGOING_STATUS_CODE)
+        return self.annotate(
+            planning_expired=Case(
+                When(ended & open_work, then=Value(True)),
+                default=Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+
+    def overdue(self, today: datetime.date | None = None):
+        """Planning verstreken as of today (the editors' reminder)."""
+        return self.with_planning(today or timezone.localdate()).filter(planning_expired=True)
 
     def stale(self, days: int | None = None, now: datetime.datetime | None = None):
         """Not updated for a long time (NAP_STALE_AFTER_DAYS by default)."""
@@ -417,6 +460,9 @@ class Activity(models.Model):
         related_name="+",
         verbose_name="bijgewerkt door",
     )
+    # When the status was last confirmed: by a saved update, or by an "ongewijzigd" answer in
+    # an update round (which changes nothing, so leaves updated_at and the history alone).
+    confirmed_at = models.DateTimeField("status bevestigd op", null=True, blank=True)
     # Optimistic locking: every save bumps it, and an edit based on an older version is refused.
     version = models.PositiveIntegerField("versie", default=1)
 
@@ -424,7 +470,7 @@ class Activity(models.Model):
     # round, which easily runs past the default 100 characters.
     history = HistoricalRecords(
         m2m_fields=[actors],
-        excluded_fields=["updated_by"],
+        excluded_fields=["updated_by", "confirmed_at"],
         history_change_reason_field=models.TextField(null=True),
     )
     objects = ActivityManager()
@@ -518,6 +564,20 @@ class Activity(models.Model):
         self.start_quarter = timeframe.start.quarter if timeframe.start else None
         self.end_year = timeframe.end.year if timeframe.end else None
         self.end_quarter = timeframe.end.quarter if timeframe.end else None
+
+    @property
+    def status_confirmed_at(self) -> datetime.datetime:
+        """When the status was last confirmed; data loaded without a confirmation counts as
+        confirmed when it was last updated."""
+        return self.confirmed_at or self.updated_at
+
+    def planning_expired_on(self, peildatum: datetime.date | None) -> bool:
+        """``with_planning``'s rule for one activity in memory."""
+        return (
+            peildatum is not None
+            and status_may_expire(self.status)
+            and planning_ended_before(self.end_year, self.end_quarter, peildatum)
+        )
 
     @property
     def ordered_actors(self) -> list[Actor]:

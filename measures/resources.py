@@ -169,6 +169,13 @@ class ActivityResource(resources.ModelResource):
         column_name="afwijking van planning",
         description="Of de activiteit afwijkt van de oorspronkelijke planning.",
     )
+    planning_expired = ExportField(
+        column_name="planning verstreken",
+        description=(
+            "Of de periode onder 'wanneer' vóór de peildatum voorbij was terwijl de activiteit "
+            "nog open is (niet afgerond, niet gestopt, niet doorlopend); zie /statussen/."
+        ),
+    )
     updated_at = ExportField(
         column_name="laatst bijgewerkt",
         description="Datum waarop de activiteit voor het laatst is bijgewerkt.",
@@ -192,6 +199,7 @@ class ActivityResource(resources.ModelResource):
             "explanation",
             "footnotes",
             "deviates_from_plan",
+            "planning_expired",
             "updated_at",
             "url",
         )
@@ -230,6 +238,10 @@ class ActivityResource(resources.ModelResource):
         if footnotes is None:
             footnotes = activity.footnotes.all()
         return [FootnoteValue(n.number, n.text, n.url) for n in footnotes]
+
+    def dehydrate_planning_expired(self, activity: Activity) -> bool:
+        # Annotated by the public queryset (selectors.public_activities), as of its peildatum.
+        return activity.planning_expired
 
     def dehydrate_updated_at(self, activity: Activity) -> datetime.date:
         return timezone.localdate(activity.updated_at)

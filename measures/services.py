@@ -41,6 +41,7 @@ from .models import (
     ProposalState,
     Status,
 )
+from .page_cache import bump_data_version
 from .signals import proposal_reviewed, proposal_submitted, proposal_withdrawn, send_after_commit
 
 # What an editor is told about when someone else saved in between (derived fields such as
@@ -210,7 +211,7 @@ def create_activity(activity: Activity, *, user) -> Activity:
     """Save a new activity at version 1, its timeframe derived and its author recorded."""
     activity.version = 1
     activity.apply_timeframe_label()
-    activity.updated_at = timezone.now()
+    activity.updated_at = activity.confirmed_at = timezone.now()
     activity.updated_by = user
     activity._history_user = user
     activity.save()
@@ -232,12 +233,23 @@ def save_activity(activity: Activity, *, user, base_version: int, reason: str = 
             raise EditConflict(activity.pk, base_version)
         activity.version = base_version + 1
         activity.apply_timeframe_label()
-        activity.updated_at = timezone.now()
+        # A saved update confirms the status, whether or not it changed it.
+        activity.updated_at = activity.confirmed_at = timezone.now()
         activity.updated_by = user
         activity._history_user = user
         activity._change_reason = reason or None
         activity.save()
     return activity
+
+
+def confirm_unchanged(activities: QuerySet) -> int:
+    """The status of these activities was confirmed as it is ("ongewijzigd" in an update
+    round): only the confirmation date moves. Nothing changed, so neither the version, the
+    history nor "laatst gewijzigd" do. Returns how many were confirmed."""
+    confirmed = activities.update(confirmed_at=timezone.now())
+    # update() sends no signals: the public pages show the date, so their cache must go.
+    transaction.on_commit(bump_data_version)
+    return confirmed
 
 
 def record_history(activities: list[Activity], *, update: bool = False, reason: str = "") -> None:

@@ -12,4 +12,6 @@ urlpatterns = [
     path("wijzigingen/", views.change_list, name="change-list"),
     path("wijzigingen/feed/", feeds.changes_feed_view, name="change-feed"),
     path("wie/<str:code>/feed/", feeds.actor_changes_feed, name="actor-feed"),
+    path("wie/<str:code>/", views.actor_detail, name="actor-detail"),
+    path("tijdlijn/", views.timeline, name="timeline"),
 ]

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 
 from . import changes_feed, selectors
 from .filters import ActivityFilterSet
+from .models import Actor
 from .page_cache import Parameters, cache_public_page, remember
 
 ACTIVITIES_PER_PAGE = 25
@@ -62,18 +63,27 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 
 @cache_public_page
 def activity_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    activity = get_object_or_404(selectors.public_activities(), slug=slug)
+    peildatum = selectors.site_dates().reference_date
+    activity = get_object_or_404(selectors.public_activities(peildatum), slug=slug)
     return render(
         request,
         "measures/activity_detail.html",
-        {"activity": activity, "status_history": selectors.status_history(activity)},
+        {
+            "activity": activity,
+            "peildatum": peildatum,
+            "status_history": selectors.status_history(activity),
+        },
     )
 
 
 @cache_public_page
 def status_list(request: HttpRequest) -> HttpResponse:
     overview = selectors.progress_overview()
-    return render(request, "measures/status_list.html", {"totals": overview.totals})
+    return render(
+        request,
+        "measures/status_list.html",
+        {"totals": overview.totals, "planning_expired": overview.planning_expired},
+    )
 
 
 @cache_public_page(parameters=CHANGE_LIST_PARAMETERS)
@@ -95,3 +105,26 @@ def change_list(request: HttpRequest) -> HttpResponse:
         {"form": form, "entries": changes_feed.change_entries(pages["page"]), **pages},
         status=200 if form.is_valid() else 400,
     )
+
+
+@cache_public_page(parameters=PAGE_PARAMETER)
+def actor_detail(request: HttpRequest, code: str) -> HttpResponse:
+    actor = get_object_or_404(Actor, code=code)
+    peildatum = selectors.site_dates().reference_date
+    overview = selectors.actor_overview(actor, peildatum)
+    return render(
+        request,
+        "measures/actor_detail.html",
+        {
+            "actor": actor,
+            "overview": overview,
+            "peildatum": peildatum,
+            **paginate(request, overview.activities, f"actor:{actor.pk}"),
+        },
+    )
+
+
+@cache_public_page
+def timeline(request: HttpRequest) -> HttpResponse:
+    peildatum = selectors.site_dates().reference_date
+    return render(request, "measures/timeline.html", {"timeline": selectors.timeline(peildatum)})

@@ -8,15 +8,37 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 from simple_history.models import to_historic
 
 from actionlines.models import ActionLine
-from measures.models import FOOTNOTE_MARKER, Activity, ActivityActor, Footnote, Status
+from measures.models import (
+    FOOTNOTE_MARKER,
+    Activity,
+    ActivityActor,
+    Footnote,
+    Status,
+    planning_ended_before,
+    status_may_expire,
+)
+from measures.timeframes import parse_timeframe
 
 from .changes import KINDS, Change, KindChanges, compare_snapshots, entry_record
 from .models import ProgressReport, ReportEntry, ReportSection, ReportStatus
+from .rounds.models import RoundState, UpdateRound
+
+
+def latest_closed_round_peildatum() -> QuerySet:
+    """The site's peildatum, as far as the update rounds tell (see measures.selectors)."""
+    closed = UpdateRound.objects.filter(state=RoundState.CLOSED).order_by()
+    return closed.values("state").annotate(latest=Max("reference_date")).values("latest")
+
+
+def latest_published_peildatum() -> QuerySet:
+    """The site's peildatum, as far as the published reports tell."""
+    published = ProgressReport.objects.published().order_by()
+    return published.values("state").annotate(latest=Max("reference_date")).values("latest")
 
 
 class Source:
@@ -90,6 +112,32 @@ class ReportContents:
                 counts[position[entry.status.code]] += 1
             rows.append((section, counts, sum(counts)))
         return rows
+
+    @cached_property
+    def planning_expired(self) -> tuple[list[int], int]:
+        """Per action line (summary order) and in all: how many activities had "planning
+        verstreken" at the report's peildatum, by measures' rule. Whether a status counts as
+        closed comes from the live statuses: the snapshot keeps no such flag."""
+        live = {status.code: status for status in Status.objects.all()}
+        peildatum = self.report.reference_date
+        counts = []
+        for section in self.sections:
+            count = 0
+            for entry in section.rows:
+                status, end = (
+                    live.get(entry.status.code),
+                    parse_timeframe(entry.timeframe_label).end,
+                )
+                if status and end and status_may_expire(status):
+                    count += planning_ended_before(end.year, end.quarter, peildatum)
+            counts.append(count)
+        return counts, sum(counts)
+
+    @cached_property
+    def summary_rows(self) -> list[tuple[ReportSection, list[int], int, int]]:
+        """``summary`` with each action line's "planning verstreken" count."""
+        expired, _total = self.planning_expired
+        return [(*row, count) for row, count in zip(self.summary, expired, strict=True)]
 
     @cached_property
     def colours(self) -> dict[str, str]:

@@ -101,7 +101,7 @@ def run(statements):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("measures", "0007_proposal"),
+        ("measures", "0008_activity_confirmed_at"),
     ]
 
     operations = [

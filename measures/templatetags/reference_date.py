@@ -5,7 +5,8 @@ from measures import selectors
 register = template.Library()
 
 
-@register.simple_tag(name="reference_date")
-def reference_date_tag():
-    """The peildatum, for "Stand van zaken per ..." on every page: ``{% reference_date as d %}``."""
-    return selectors.reference_date()
+@register.simple_tag(name="site_dates")
+def site_dates_tag():
+    """ "Stand van zaken per" and "laatst gewijzigd op" for every page (one query):
+    ``{% site_dates as dates %}``."""
+    return selectors.site_dates()

@@ -8,7 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from measures import services as measures_services
 from measures.models import Activity, ProposalState
+from measures.page_cache import bump_data_version
 from napsite.tasks import enqueue
 
 from ..models import ProgressReport
@@ -78,6 +80,8 @@ def close_round(update_round: UpdateRound, *, user) -> None:
     UpdateRound.objects.filter(pk=update_round.pk, state=RoundState.OPEN).update(
         state=RoundState.CLOSED, closed_at=timezone.now(), closed_by=user
     )
+    # Its peildatum may now date the whole site (update() sends no signal for the page cache).
+    transaction.on_commit(bump_data_version)
     update_round.refresh_from_db()
 
 
@@ -106,11 +110,10 @@ def answer_unchanged(requests, *, user) -> int:
     """Answer these requests with "ongewijzigd": confirmed, nothing to change, so nothing to
     review either. Only requests the user may answer, in open rounds, still awaiting an
     answer. Returns how many were answered."""
-    return (
-        requests.for_user(user)
-        .in_open_rounds()
-        .awaiting_answer()
-        .update(
+    with transaction.atomic():
+        answerable = requests.for_user(user).in_open_rounds().awaiting_answer()
+        pks = list(answerable.values_list("pk", flat=True))
+        answered = UpdateRequest.objects.filter(pk__in=pks).update(
             state=RequestState.APPROVED,
             answer=Answer.UNCHANGED,
             proposal=None,
@@ -118,7 +121,9 @@ def answer_unchanged(requests, *, user) -> int:
             submitted_by=user,
             comment="",
         )
-    )
+        # The ministry confirmed the status as it stands: the public sees that date.
+        measures_services.confirm_unchanged(Activity.objects.filter(update_requests__pk__in=pks))
+    return answered
 
 
 def answer_with_proposal(proposal) -> None:

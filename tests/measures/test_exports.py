@@ -29,6 +29,7 @@ HEADERS = [
     "toelichting",
     "voetnoten",
     "afwijking van planning",
+    "planning verstreken",
     "laatst bijgewerkt",
     "URL",
 ]
@@ -45,6 +46,7 @@ JSON_KEYS = [
     "toelichting",
     "voetnoten",
     "afwijking_van_planning",
+    "planning_verstreken",
     "laatst_bijgewerkt",
     "url",
 ]
@@ -193,7 +195,7 @@ def test_xlsx_has_a_frozen_bold_filtered_header_and_typed_cells(client, activiti
     assert [cell.value for cell in sheet[1]] == HEADERS
     assert all(cell.font.b for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:N3"
+    assert sheet.auto_filter.ref == "A1:O3"
     assert sheet.column_dimensions["J"].width == 80
     campaign = {header: cell for header, cell in zip(HEADERS, sheet[2], strict=True)}
     assert campaign["toelichting"].alignment.wrap_text

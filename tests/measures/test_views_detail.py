@@ -59,9 +59,9 @@ def test_the_page_shows_what_the_report_prints(client, activity):
     assert "Q1 en Q3 2024" in html
     assert "Wijkt af van de planning" in html
     assert "Definitie van loopt." in html  # the status definition, next to the badge
-    # Actors in printed order, each linking to the list filtered by that actor.
-    szw = html.index('href="/activiteiten/?wie=SZW"')
-    ocw = html.index('href="/activiteiten/?wie=OCW"')
+    # Actors in printed order, each linking to its own page.
+    szw = html.index('href="/wie/SZW/"')
+    ocw = html.index('href="/wie/OCW/"')
     assert szw < ocw
 
 
