@@ -70,10 +70,11 @@ def test_the_report_opens_with_a_chart_whose_numbers_match_the_summary(client, t
         "Rapportage 2025 (stand van zaken per" in this_year
     )
     assert "Ter vergelijking: activiteiten per actielijn en status in Rapportage 2024" in last_year
-    # Status in the legend order of the conftest: nog niet gestart, loopt, vertraagd, afgerond.
+    # Status in the legend order of the conftest: nog niet gestart, loopt, vertraagd, afgerond;
+    # then the total and the number whose planning had expired.
     assert summary == {
-        "Actielijn 1": ["1", "1", "0", "4", "6"],
-        "Actielijn 2": ["0", "1", "0", "0", "1"],
+        "Actielijn 1": ["1", "1", "0", "4", "6", "1"],
+        "Actielijn 2": ["0", "1", "0", "0", "1", "0"],
     }
     assert svg_numbers(this_year) == {
         "Actielijn 1": ["○ 1", "→ 1", "✓ 4", "6"],
