@@ -13,13 +13,15 @@ and accessibility tags, and stamps "Pagina X van Y" once the total is known. The
 """
 
 import base64
-import gc
-import io
 import mimetypes
+import os
+import pickle
 import re
+import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pikepdf
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
@@ -27,8 +29,6 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils import formats
 from django.utils.safestring import mark_safe
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ContentStream, NameObject, NumberObject
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -72,12 +72,6 @@ class StaticFileFetcher(URLFetcher):
             raise ValueError(f"Alleen lokale statische bestanden worden gebruikt, niet {url}")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
-
-
-def html_to_pdf(html: str, base_url: str) -> bytes:
-    document = HTML(string=html, base_url=base_url, url_fetcher=StaticFileFetcher())
-    # PDF/UA-1: tagged (headings, tables, reading order), language and title for screen readers.
-    return document.write_pdf(pdf_variant=PDF_VARIANT)
 
 
 # -- house style and page furniture -------------------------------------------------------
@@ -156,86 +150,157 @@ def parts(contents, size: int) -> list[dict]:
     return result
 
 
+# -- rendering in a child process ------------------------------------------------------------
+
+
+def in_child(function, *args):
+    """``function(*args)`` run in a forked child process, its result handed back pickled.
+
+    WeasyPrint leaves the heap fragmented after each part (its layout is freed, but malloc
+    keeps the pages), so rendering part after part in one process makes its memory grow with
+    the report; a child returns everything to the system when it exits. os.fork rather than
+    multiprocessing: django-q2's workers are daemonic, and multiprocessing refuses daemonic
+    processes children. The child only renders and writes a file: it never touches the
+    database connection it inherits, and leaves with os._exit so nothing of the parent's
+    (connections, temporary folders) is closed or cleaned up from the child.
+    """
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read)
+            try:
+                outcome = (True, function(*args))
+            except Exception as error:  # handed to the parent, which raises it
+                outcome = (False, f"{type(error).__name__}: {error}")
+            with os.fdopen(write, "wb") as pipe:
+                pickle.dump(outcome, pipe)
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        answer = pipe.read()
+    os.waitpid(pid, 0)
+    if not answer:
+        raise RuntimeError("Het deel van de pdf is niet gemaakt: het proces stopte onverwacht.")
+    done, value = pickle.loads(answer)  # noqa: S301 - written by our own child just now
+    if not done:
+        raise RuntimeError(f"Het deel van de pdf is niet gemaakt: {value}")
+    return value
+
+
+def render_part(html: str, base_url: str, path: Path) -> int:
+    """One part of the report written to ``path``; the number of its pages."""
+    document = HTML(string=html, base_url=base_url, url_fetcher=StaticFileFetcher())
+    # PDF/UA-1: tagged (headings, tables, reading order), language and title for screen readers.
+    rendered = document.render(pdf_variant=PDF_VARIANT)
+    rendered.write_pdf(path, pdf_variant=PDF_VARIANT)
+    return len(rendered.pages)
+
+
+def render_page_numbers(first: int, count: int, total: int, base_url: str, path: Path) -> None:
+    """ "Pagina X van Y" for pages ``first`` to ``first + count - 1``, drawn by WeasyPrint on
+    blank pages the size of the report's, to be laid over a part's pages."""
+    html = (
+        "<html lang='nl'><head><style>"
+        "@page { size: A4 landscape; margin: 14mm 12mm 16mm;"
+        f' @bottom-right {{ content: "Pagina " counter(page) " van {total}";'
+        ' font-size: 8pt; font-family: "Liberation Sans", Arial, sans-serif; } }'
+        f"@page :first {{ counter-reset: page {first}; }}"
+        "div { break-after: page; } div:last-child { break-after: auto; }"
+        "</style></head><body>" + "<div></div>" * count + "</body></html>"
+    )
+    HTML(string=html, base_url=base_url).write_pdf(path)
+
+
 # -- joining parts ----------------------------------------------------------------------------
 
 
 class TaggedJoin:
-    """Joins tagged PDFs into one: pages, bookmarks, and one structure tree.
+    """Joins tagged PDF files into one: pages, bookmarks, page numbers and one structure tree.
 
-    pypdf copies pages but drops their link to the structure tree (/StructParents), so each
-    part's tags are moved under the first part's Document element here, with the parent-tree
-    keys of its pages and links shifted past those already used.
+    qpdf (through pikepdf) reads each part lazily and copies its pages' content streams from
+    the part's file straight into the output when it is saved, so the pages' contents never
+    sit in memory together. Each part's tags are moved under the first part's Document
+    element, with the parent-tree keys of its pages and links shifted past those already used.
     """
 
-    def __init__(self, first: PdfReader):
-        self.writer = PdfWriter(clone_from=first)
-        root = self.writer.root_object["/StructTreeRoot"].get_object()
-        self.document = root["/K"][0].get_object()
-        self.nums = root["/ParentTree"].get_object()["/Nums"]
-        self.next_key = max(int(key) for key in self.nums[::2]) + 1 if self.nums else 0
+    def __init__(self, first: pikepdf.Pdf):
+        self.pdf = first
+        self.parts = [first]  # kept open: their streams are read when the result is saved
+        root = first.Root.StructTreeRoot
+        self.document = root.K[0]
+        self.nums = root.ParentTree.Nums
+        keys = [int(key) for key in list(self.nums)[::2]]
+        self.next_key = max(keys) + 1 if keys else 0
+        self.bookmarks = []  # of the parts after the first, which has its own already
 
-    def append(self, part: PdfReader) -> None:
-        writer, offset = self.writer, self.next_key
-        part_root = part.root_object["/StructTreeRoot"].get_object()
-        part_document = part_root["/K"][0].get_object()
-        del part_document["/P"]  # cloning it must not drag the part's tree root along
-        first_page = len(writer.pages)
-        for page in part.pages:
-            added = writer.add_page(page)
-            if "/StructParents" in page:
-                added[NameObject("/StructParents")] = NumberObject(page["/StructParents"] + offset)
-            for annotation in added.get("/Annots", []):
-                annotation = annotation.get_object()
+    def append(self, part: pikepdf.Pdf) -> None:
+        self.parts.append(part)
+        offset, first_page = self.next_key, len(self.pdf.pages)
+        part_root = part.Root.StructTreeRoot
+        part_document = part_root.K[0]
+        del part_document.P  # copying it must not drag the part's tree root along
+        self.pdf.pages.extend(part.pages)
+        for page in self.pdf.pages[first_page:]:
+            if "/StructParents" in page.obj:
+                page.obj.StructParents = int(page.obj.StructParents) + offset
+            for annotation in page.obj.get("/Annots", []):
                 if "/StructParent" in annotation:
-                    key = annotation["/StructParent"] + offset
-                    annotation[NameObject("/StructParent")] = NumberObject(key)
-        # Pages first: the tags' /Pg then point at the pages just added, not at copies.
-        document = part_document.clone(writer)
-        for kid in document["/K"]:
-            kid.get_object()[NameObject("/P")] = self.document.indirect_reference
-            self.document["/K"].append(kid)
-        part_nums = part_root["/ParentTree"].get_object()["/Nums"].clone(writer)
-        for key, value in zip(part_nums[::2], part_nums[1::2], strict=True):
-            self.nums.extend([NumberObject(key + offset), value])
-            self.next_key = max(self.next_key, key + offset + 1)
-        self._bookmarks(part, part.outline, first_page, parent=None)
-        writer._id_translated.pop(id(part), None)  # the id may be reused by the next reader
+                    annotation.StructParent = int(annotation.StructParent) + offset
+        # Pages first: the tags' /Pg then point at the pages just added, not at new copies.
+        document = self.pdf.copy_foreign(part_document)
+        for kid in document.K:
+            kid.P = self.document
+            self.document.K.append(kid)
+        tree = part_root.ParentTree
+        nums = list(
+            self.pdf.copy_foreign(tree if tree.is_indirect else part.make_indirect(tree)).Nums
+        )
+        for key, value in zip(nums[::2], nums[1::2], strict=True):
+            self.nums.append(int(key) + offset)
+            self.nums.append(value)
+            self.next_key = max(self.next_key, int(key) + offset + 1)
+        self.bookmarks.extend(self._bookmarks(part, part.open_outline().root, first_page))
 
-    def _bookmarks(self, part: PdfReader, outline: list, first_page: int, parent) -> None:
-        item = None
-        for entry in outline:
-            if isinstance(entry, list):
-                self._bookmarks(part, entry, first_page, parent=item)
-                continue
-            page = first_page + part.get_destination_page_number(entry)
-            item = self.writer.add_outline_item(title=entry.title, page_number=page, parent=parent)
+    def _bookmarks(self, part: pikepdf.Pdf, items: list, first_page: int) -> list:
+        result = []
+        for item in items:
+            target, location, left, top = item.destination[:4]
+            page = first_page + pikepdf.Page(target).index
+            copy = pikepdf.OutlineItem(
+                item.title, page, str(location)[1:], left=float(left), top=float(top)
+            )
+            copy.children = self._bookmarks(part, item.children, first_page)
+            result.append(copy)
+        return result
+
+    def number_pages(self, numbers: pikepdf.Pdf, first_page: int) -> None:
+        """Lays ``numbers``' pages over the pages from ``first_page`` on, as artifacts (page
+        furniture, not content, for screen readers). The pages' own contents are left as they
+        are (not parsed or joined), so they stay in their part's file until saved."""
+        self.parts.append(numbers)
+        for offset, overlay in enumerate(numbers.pages):
+            page = self.pdf.pages[first_page + offset]
+            name = page.add_resource(
+                self.pdf.copy_foreign(overlay.as_form_xobject()), pikepdf.Name.XObject
+            )
+            page.contents_add(b"q\n", prepend=True)
+            page.contents_add(b"Q\n/Artifact BMC q " + bytes(name) + b" Do Q EMC\n")
+
+    def save(self, path: Path, title: str, author: str) -> None:
+        with self.pdf.open_outline() as outline:
+            outline.root.extend(self.bookmarks)
+        self.pdf.docinfo[pikepdf.Name.Title] = title
+        self.pdf.docinfo[pikepdf.Name.Author] = author
+        self.pdf.save(path)
+        for part in self.parts:
+            part.close()
 
 
-def stamp_page_numbers(writer: PdfWriter, base_url: str) -> None:
-    """ "Pagina X van Y" on every page, drawn by WeasyPrint on blank pages of the same size and
-    laid over each page as an artifact (page furniture, not content, for screen readers)."""
-    total = len(writer.pages)
-    html = (
-        "<html lang='nl'><head><style>"
-        "@page { size: A4 landscape; margin: 14mm 12mm 16mm;"
-        ' @bottom-right { content: "Pagina " counter(page) " van " counter(pages);'
-        ' font-size: 8pt; font-family: "Liberation Sans", Arial, sans-serif; } }'
-        "div { break-after: page; } div:last-child { break-after: auto; }"
-        "</style></head><body>" + "<div></div>" * total + "</body></html>"
-    )
-    numbers = PdfWriter(clone_from=io.BytesIO(HTML(string=html, base_url=base_url).write_pdf()))
-    for page, overlay in zip(writer.pages, numbers.pages, strict=True):
-        content = ContentStream(overlay.get_contents(), numbers)
-        content.operations = [
-            ([NameObject("/Artifact")], b"BMC"),
-            *content.operations,
-            ([], b"EMC"),
-        ]
-        overlay.replace_contents(content)
-        page.merge_page(overlay)
-
-
-def render_pdf(report: ProgressReport) -> bytes:
+def render_pdf_to(report: ProgressReport, path: Path) -> None:
+    """The report's PDF written to ``path``, in bounded memory whatever its size: each part is
+    rendered to a file by a child process, then numbered and joined on disk."""
     contents, changes = contents_and_changes(report)
     style = house_style()
     base_url = site_url()
@@ -248,18 +313,28 @@ def render_pdf(report: ProgressReport) -> bytes:
         "page_css": page_css(report, style),
         "SITE_NAME": settings.NAP_SITE_NAME,
     }
-    join = None
-    for part in parts(contents, PART_ROWS):
-        html = render_to_string("reporting/report_pdf.html", {**context, "part": part})
-        reader = PdfReader(io.BytesIO(html_to_pdf(html, base_url)))
-        if join is None:
-            join = TaggedJoin(reader)
-        else:
-            join.append(reader)
-        del html, reader
-        gc.collect()  # WeasyPrint's layout is cyclic: free it before the next part
-    stamp_page_numbers(join.writer, base_url)
-    join.writer.add_metadata({"/Title": report.title, "/Author": style.organisation})
-    output = io.BytesIO()
-    join.writer.write(output)
-    return output.getvalue()
+    with tempfile.TemporaryDirectory(prefix="nap-pdf-") as folder:
+        files = []
+        for number, part in enumerate(parts(contents, PART_ROWS)):
+            html = render_to_string("reporting/report_pdf.html", {**context, "part": part})
+            file = Path(folder) / f"deel-{number}.pdf"
+            files.append((file, in_child(render_part, html, base_url, file)))
+            del html
+        # The total is known only now: the numbers are drawn per part, over its pages.
+        total, first = sum(pages for _, pages in files), 1
+        join = TaggedJoin(pikepdf.open(files[0][0]))
+        for number, (file, pages) in enumerate(files):
+            if number:
+                join.append(pikepdf.open(file))
+            numbers = file.with_suffix(".nummers.pdf")
+            in_child(render_page_numbers, first, pages, total, base_url, numbers)
+            join.number_pages(pikepdf.open(numbers), first - 1)
+            first += pages
+        join.save(path, report.title, style.organisation)
+
+
+def render_pdf(report: ProgressReport) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="nap-pdf-") as folder:
+        path = Path(folder) / "rapportage.pdf"
+        render_pdf_to(report, path)
+        return path.read_bytes()
