@@ -6,10 +6,13 @@ Stylesheets are read from disk: fetching them over HTTP from the same (possibly 
 server that is busy rendering this PDF would hang.
 
 Memory: WeasyPrint keeps the layout of every page until it writes the file (about 1 MB per
-activity), so a large report is rendered in parts of at most ``PART_ROWS`` activities, each
-written and dropped before the next; pypdf joins them, carrying over each part's bookmarks
-and accessibility tags, and stamps "Pagina X van Y" once the total is known. The 2025 report
-(83 activities) is one part.
+activity), and the memory it frees stays with the process (fragmented C and Python heaps). So
+a report is rendered in parts of at most ``PART_ROWS`` activities, each by a short-lived child
+process that writes its part to a temporary file and exits, handing all its memory back. Once
+every part's pages are counted, "Pagina X van Y" is drawn per part (again in a child) and laid
+over its pages, and pikepdf (qpdf) joins the part files with their bookmarks and accessibility
+tags, copying the pages' contents from file to file. The peak is that of one part, whatever
+the report's size (bench/report_pdf.py). The 2025 report (83 activities) is one part.
 """
 
 import base64
@@ -298,6 +301,22 @@ class TaggedJoin:
             part.close()
 
 
+def numbers_of(part: Path) -> Path:
+    """Where the page numbers to lay over a part are written."""
+    return part.with_suffix(".nummers.pdf")
+
+
+def join_parts(files: list[Path], path: Path, title: str, author: str) -> None:
+    """The numbered parts joined into one document at ``path``."""
+    join, first_page = TaggedJoin(pikepdf.open(files[0])), 0
+    for number, file in enumerate(files):
+        if number:
+            join.append(pikepdf.open(file))
+        join.number_pages(pikepdf.open(numbers_of(file)), first_page)
+        first_page = len(join.pdf.pages)
+    join.save(path, title, author)
+
+
 def render_pdf_to(report: ProgressReport, path: Path) -> None:
     """The report's PDF written to ``path``, in bounded memory whatever its size: each part is
     rendered to a file by a child process, then numbered and joined on disk."""
@@ -322,15 +341,11 @@ def render_pdf_to(report: ProgressReport, path: Path) -> None:
             del html
         # The total is known only now: the numbers are drawn per part, over its pages.
         total, first = sum(pages for _, pages in files), 1
-        join = TaggedJoin(pikepdf.open(files[0][0]))
-        for number, (file, pages) in enumerate(files):
-            if number:
-                join.append(pikepdf.open(file))
-            numbers = file.with_suffix(".nummers.pdf")
-            in_child(render_page_numbers, first, pages, total, base_url, numbers)
-            join.number_pages(pikepdf.open(numbers), first - 1)
+        for file, pages in files:
+            in_child(render_page_numbers, first, pages, total, base_url, numbers_of(file))
             first += pages
-        join.save(path, report.title, style.organisation)
+        # Joined in a child too, so a long-lived worker keeps none of qpdf's memory either.
+        in_child(join_parts, [file for file, _ in files], path, report.title, style.organisation)
 
 
 def render_pdf(report: ProgressReport) -> bytes:
