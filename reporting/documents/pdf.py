@@ -230,7 +230,6 @@ class TaggedJoin:
 
     def __init__(self, first: pikepdf.Pdf):
         self.pdf = first
-        self.parts = [first]  # kept open: their streams are read when the result is saved
         root = first.Root.StructTreeRoot
         self.document = root.K[0]
         self.nums = root.ParentTree.Nums
@@ -239,7 +238,6 @@ class TaggedJoin:
         self.bookmarks = []  # of the parts after the first, which has its own already
 
     def append(self, part: pikepdf.Pdf) -> None:
-        self.parts.append(part)
         offset, first_page = self.next_key, len(self.pdf.pages)
         part_root = part.Root.StructTreeRoot
         part_document = part_root.K[0]
@@ -282,7 +280,6 @@ class TaggedJoin:
         """Lays ``numbers``' pages over the pages from ``first_page`` on, as artifacts (page
         furniture, not content, for screen readers). The pages' own contents are left as they
         are (not parsed or joined), so they stay in their part's file until saved."""
-        self.parts.append(numbers)
         for offset, overlay in enumerate(numbers.pages):
             page = self.pdf.pages[first_page + offset]
             name = page.add_resource(
@@ -297,8 +294,7 @@ class TaggedJoin:
         self.pdf.docinfo[pikepdf.Name.Title] = title
         self.pdf.docinfo[pikepdf.Name.Author] = author
         self.pdf.save(path)
-        for part in self.parts:
-            part.close()
+        self.pdf.close()
 
 
 def numbers_of(part: Path) -> Path:
@@ -310,9 +306,13 @@ def join_parts(files: list[Path], path: Path, title: str, author: str) -> None:
     """The numbered parts joined into one document at ``path``."""
     join, first_page = TaggedJoin(pikepdf.open(files[0])), 0
     for number, file in enumerate(files):
+        # Each part is closed once copied: that frees the objects qpdf parsed from it (its
+        # whole tag tree), while the copies still read their streams from its file on saving.
         if number:
-            join.append(pikepdf.open(file))
-        join.number_pages(pikepdf.open(numbers_of(file)), first_page)
+            with pikepdf.open(file) as part:
+                join.append(part)
+        with pikepdf.open(numbers_of(file)) as numbers:
+            join.number_pages(numbers, first_page)
         first_page = len(join.pdf.pages)
     join.save(path, title, author)
 
