@@ -22,7 +22,10 @@ import os
 import pickle
 import re
 import tempfile
+from array import array
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
 import pikepdf
@@ -219,84 +222,238 @@ def render_page_numbers(first: int, count: int, total: int, base_url: str, path:
 
 # -- joining parts ----------------------------------------------------------------------------
 
+# An indirect reference "N G R" in qpdf's serialisation of an object, skipping over strings
+# (literal, with escapes, and hexadecimal) whose text might look like one.
+REFERENCE = re.compile(rb"\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f\s]*>|(?<![\w.#/+-])(\d+) (\d+) R\b")
+# Object numbers of what the joined document holds once, whatever the number of parts.
+PAGES, STRUCTURE, PARENT_TREE, DOCUMENT, OUTLINES, CATALOG = range(1, 7)
 
-class TaggedJoin:
-    """Joins tagged PDF files into one: pages, bookmarks, page numbers and one structure tree.
 
-    qpdf (through pikepdf) copies the pages' content streams from the part's file straight
-    into the output when it is saved, so the pages' contents never sit in memory together;
-    the copied objects (mostly tags, over a hundred a page) do, until the output is saved.
-    Each part's tags are moved under the first part's Document element, with the parent-tree
-    keys of its pages and links shifted past those already used.
+@dataclass
+class Bookmark:
+    title: bytes
+    destination: bytes
+    children: list["Bookmark"]
+    number: int = 0
+
+
+def number_pages(part: pikepdf.Pdf, numbers: pikepdf.Pdf) -> None:
+    """Lays ``numbers``' pages over ``part``'s as artifacts (page furniture, not content, for
+    screen readers), leaving the pages' own contents as they are."""
+    for page, overlay in zip(part.pages, numbers.pages, strict=True):
+        name = page.add_resource(part.copy_foreign(overlay.as_form_xobject()), pikepdf.Name.XObject)
+        page.contents_add(b"q\n", prepend=True)
+        page.contents_add(b"Q\n/Artifact BMC q " + bytes(name) + b" Do Q EMC\n")
+
+
+def outline_objects(root: pikepdf.Dictionary) -> set[int]:
+    """Object numbers of a document's bookmarks, which the join writes anew."""
+    found, stack = set(), [root.Outlines] if "/Outlines" in root else []
+    while stack:
+        item = stack.pop()
+        if item.objgen[0] not in found:
+            found.add(item.objgen[0])
+            stack.extend(item[key] for key in ("/First", "/Next") if key in item)
+    return found
+
+
+class PdfJoin:
+    """Writes tagged PDF parts one after the other into one document, in constant memory.
+
+    qpdf (and pypdf) build the whole joined document in memory before writing it, tag tree
+    and all: over a hundred objects a page, so their memory grows with the report. Here each
+    part is opened on its own (pikepdf), numbered, and its objects are written straight to
+    the output, renumbered past those of the parts before it; only what the document holds
+    once is kept until the end and written then: the page tree, one structure tree (each
+    part's tags go under the first part's Document element, its parent-tree keys shifted past
+    those already used), the bookmarks, the catalogue and the cross-reference table.
     """
 
-    def __init__(self, first: pikepdf.Pdf):
-        self.pdf = first
-        root = first.Root.StructTreeRoot
-        self.document = root.K[0]
-        self.nums = root.ParentTree.Nums
-        keys = [int(key) for key in list(self.nums)[::2]]
-        self.next_key = max(keys) + 1 if keys else 0
-        self.bookmarks = []  # of the parts after the first, which has its own already
+    def __init__(self, out: BinaryIO, title: str, author: str):
+        self.out, self.title, self.author = out, title, author
+        self.offsets = array("Q", [0] * (CATALOG + 1))  # where each object starts; 0: none
+        self.pages: list[int] = []
+        self.nums: list[bytes] = []
+        self.kids: list[bytes] = []
+        self.bookmarks: list[Bookmark] = []
+        self.next_key = 0
+        self.first: dict[str, bytes] = {}
 
-    def append(self, part: pikepdf.Pdf) -> None:
-        offset, first_page = self.next_key, len(self.pdf.pages)
-        part_root = part.Root.StructTreeRoot
-        part_document = part_root.K[0]
-        del part_document.P  # copying it must not drag the part's tree root along
-        self.pdf.pages.extend(part.pages)
-        for page in self.pdf.pages[first_page:]:
+    def write(self, number: int, body: bytes, stream: bytes | None = None) -> None:
+        self.offsets[number] = self.out.tell()
+        self.out.write(b"%d 0 obj\n%s\n" % (number, body))
+        if stream is not None:
+            self.out.write(b"stream\n%s\nendstream\n" % stream)
+        self.out.write(b"endobj\n")
+
+    def allocate(self) -> int:
+        self.offsets.append(0)
+        return len(self.offsets) - 1
+
+    def append(self, part: pikepdf.Pdf, numbers: pikepdf.Pdf) -> None:
+        if not self.first:
+            self.out.write(b"%%PDF-%s\n%%\xe2\xe3\xcf\xd3\n" % part.pdf_version.encode())
+        number_pages(part, numbers)
+        root = part.Root
+        structure = root.StructTreeRoot
+        document = structure.K[0] if isinstance(structure.K, pikepdf.Array) else structure.K
+        tree = structure.ParentTree
+        special = {
+            root.objgen[0]: CATALOG,
+            root.Pages.objgen[0]: PAGES,
+            structure.objgen[0]: STRUCTURE,
+            document.objgen[0]: DOCUMENT,
+        }
+        if tree.is_indirect:
+            special[tree.objgen[0]] = PARENT_TREE
+        if "/Outlines" in root:
+            special[root.Outlines.objgen[0]] = OUTLINES
+        skip = set(special) | outline_objects(root)
+        base = len(self.offsets)
+        self.offsets.extend([0] * (max(obj.objgen[0] for obj in part.objects) + 1))
+
+        def number(obj: pikepdf.Object) -> int:
+            return special.get(obj.objgen[0], base + obj.objgen[0])
+
+        def reference(match: re.Match) -> bytes:
+            if match[1] is None:
+                return match[0]
+            old = int(match[1])
+            return b"%d 0 R" % special.get(old, base + old)
+
+        def serialise(obj: pikepdf.Object) -> bytes:
+            """The object itself (not a reference to it), referring to the new numbers."""
+            return REFERENCE.sub(reference, obj.unparse(resolved=True))
+
+        offset = self.next_key
+        for page in part.pages:
+            self.pages.append(number(page.obj))
             if "/StructParents" in page.obj:
                 page.obj.StructParents = int(page.obj.StructParents) + offset
             for annotation in page.obj.get("/Annots", []):
                 if "/StructParent" in annotation:
                     annotation.StructParent = int(annotation.StructParent) + offset
-        # Pages first: the tags' /Pg then point at the pages just added, not at new copies.
-        document = self.pdf.copy_foreign(part_document)
-        for kid in document.K:
-            kid.P = self.document
-            self.document.K.append(kid)
-        tree = part_root.ParentTree
-        nums = list(
-            self.pdf.copy_foreign(tree if tree.is_indirect else part.make_indirect(tree)).Nums
-        )
+        nums = list(tree.Nums)
         for key, value in zip(nums[::2], nums[1::2], strict=True):
-            self.nums.append(int(key) + offset)
-            self.nums.append(value)
+            if value.is_indirect:
+                target = number(value)
+            else:
+                target = self.allocate()
+                self.write(target, serialise(value))
+            self.nums.append(b"%d %d 0 R" % (int(key) + offset, target))
             self.next_key = max(self.next_key, int(key) + offset + 1)
-        self.bookmarks.extend(self._bookmarks(part, part.open_outline().root, first_page))
+        for kid in document.K:
+            self.kids.append(b"%d 0 R" % number(kid) if kid.is_indirect else serialise(kid))
+        self.bookmarks.extend(self._bookmarks(part.open_outline().root, serialise))
+        if not self.first:
+            self._keep_first(part, serialise, number)
+        for obj in part.objects:
+            if obj.objgen[0] in skip:
+                continue
+            if isinstance(obj, pikepdf.Stream):
+                if obj.get("/Type") in (pikepdf.Name.XRef, pikepdf.Name.ObjStm):
+                    continue
+                raw = obj.read_raw_bytes()
+                header = pikepdf.Dictionary(obj.stream_dict)  # a copy: its /Length is ours
+                header.Length = len(raw)
+                self.write(number(obj), serialise(header), raw)
+            else:
+                self.write(number(obj), serialise(obj))
 
-    def _bookmarks(self, part: pikepdf.Pdf, items: list, first_page: int) -> list:
-        result = []
+    def _keep_first(self, part: pikepdf.Pdf, serialise, number) -> None:
+        """What the joined document takes over from its first part, without the entries
+        that the join writes itself."""
+        root = part.Root
+        structure = root.StructTreeRoot
+        document = structure.K[0] if isinstance(structure.K, pikepdf.Array) else structure.K
+        part.docinfo[pikepdf.Name.Title] = self.title
+        part.docinfo[pikepdf.Name.Author] = self.author
+        for holder, keys in (
+            (root, ("/Outlines",)),
+            (root.Pages, ("/Kids", "/Count")),
+            (structure, ("/K", "/ParentTree", "/ParentTreeNextKey", "/IDTree")),
+            (document, ("/K",)),
+        ):
+            for key in keys:
+                if key in holder:
+                    del holder[key]
+        self.first = {
+            "catalog": serialise(root),
+            "pages": serialise(root.Pages),
+            "structure": serialise(structure),
+            "document": serialise(document),
+            "info": b"%d 0 R" % number(part.trailer.Info),
+            "id": serialise(part.trailer.ID) if "/ID" in part.trailer else b"",
+        }
+
+    def _bookmarks(self, items: list, serialise) -> list[Bookmark]:
+        return [
+            Bookmark(
+                title=pikepdf.String(item.title).unparse(),
+                destination=serialise(item.destination),
+                children=self._bookmarks(item.children, serialise),
+            )
+            for item in items
+        ]
+
+    def _write_bookmarks(self, items: list[Bookmark], parent: int) -> int:
+        """Writes ``items`` (numbered already) under ``parent``; how many there are in all."""
+        count = 0
+        for index, item in enumerate(items):
+            entries = [b"/Title " + item.title, b"/Parent %d 0 R" % parent]
+            entries.append(b"/Dest " + item.destination)
+            if index:
+                entries.append(b"/Prev %d 0 R" % items[index - 1].number)
+            if index + 1 < len(items):
+                entries.append(b"/Next %d 0 R" % items[index + 1].number)
+            if item.children:
+                self._number_bookmarks(item.children)
+                below = self._write_bookmarks(item.children, item.number)
+                entries.append(
+                    b"/First %d 0 R /Last %d 0 R /Count %d"
+                    % (item.children[0].number, item.children[-1].number, below)
+                )
+                count += below
+            self.write(item.number, b"<< " + b" ".join(entries) + b" >>")
+            count += 1
+        return count
+
+    def _number_bookmarks(self, items: list[Bookmark]) -> None:
         for item in items:
-            target, location, left, top = item.destination[:4]
-            page = first_page + pikepdf.Page(target).index
-            copy = pikepdf.OutlineItem(
-                item.title, page, str(location)[1:], left=float(left), top=float(top)
-            )
-            copy.children = self._bookmarks(part, item.children, first_page)
-            result.append(copy)
-        return result
+            item.number = self.allocate()
 
-    def number_pages(self, numbers: pikepdf.Pdf, first_page: int) -> None:
-        """Lays ``numbers``' pages over the pages from ``first_page`` on, as artifacts (page
-        furniture, not content, for screen readers). The pages' own contents are left as they
-        are (not parsed or joined), so they stay in their part's file until saved."""
-        for offset, overlay in enumerate(numbers.pages):
-            page = self.pdf.pages[first_page + offset]
-            name = page.add_resource(
-                self.pdf.copy_foreign(overlay.as_form_xobject()), pikepdf.Name.XObject
-            )
-            page.contents_add(b"q\n", prepend=True)
-            page.contents_add(b"Q\n/Artifact BMC q " + bytes(name) + b" Do Q EMC\n")
-
-    def save(self, path: Path, title: str, author: str) -> None:
-        with self.pdf.open_outline() as outline:
-            outline.root.extend(self.bookmarks)
-        self.pdf.docinfo[pikepdf.Name.Title] = title
-        self.pdf.docinfo[pikepdf.Name.Author] = author
-        self.pdf.save(path)
-        self.pdf.close()
+    def finish(self) -> None:
+        first, pages = self.first, b" ".join(b"%d 0 R" % number for number in self.pages)
+        self.write(
+            PAGES, first["pages"][:-2] + b" /Kids [%s] /Count %d >>" % (pages, len(self.pages))
+        )
+        self.write(
+            STRUCTURE,
+            first["structure"][:-2]
+            + b" /K %d 0 R /ParentTree %d 0 R /ParentTreeNextKey %d >>"
+            % (DOCUMENT, PARENT_TREE, self.next_key),
+        )
+        self.write(PARENT_TREE, b"<< /Nums [%s] >>" % b" ".join(self.nums))
+        self.write(DOCUMENT, first["document"][:-2] + b" /K [%s] >>" % b" ".join(self.kids))
+        self._number_bookmarks(self.bookmarks)
+        count = self._write_bookmarks(self.bookmarks, OUTLINES)
+        top = (self.bookmarks[0].number, self.bookmarks[-1].number) if self.bookmarks else None
+        self.write(
+            OUTLINES,
+            b"<< /Type /Outlines /First %d 0 R /Last %d 0 R /Count %d >>" % (*top, count)
+            if top
+            else b"<< /Type /Outlines /Count 0 >>",
+        )
+        self.write(CATALOG, first["catalog"][:-2] + b" /Outlines %d 0 R >>" % OUTLINES)
+        start = self.out.tell()
+        self.out.write(b"xref\n0 %d\n0000000000 65535 f \n" % len(self.offsets))
+        for position in self.offsets[1:]:
+            self.out.write(b"%010d 00000 n \n" % position if position else b"0000000000 65535 f \n")
+        identifier = b" /ID " + first["id"] if first["id"] else b""
+        self.out.write(
+            b"trailer\n<< /Size %d /Root %d 0 R /Info %s%s >>\nstartxref\n%d\n%%%%EOF\n"
+            % (len(self.offsets), CATALOG, first["info"], identifier, start)
+        )
 
 
 def numbers_of(part: Path) -> Path:
@@ -305,18 +462,13 @@ def numbers_of(part: Path) -> Path:
 
 
 def join_parts(files: list[Path], path: Path, title: str, author: str) -> None:
-    """The numbered parts joined into one document at ``path``."""
-    join, first_page = TaggedJoin(pikepdf.open(files[0])), 0
-    for number, file in enumerate(files):
-        # Each part is closed once copied: that frees the objects qpdf parsed from it (its
-        # whole tag tree), while the copies still read their streams from its file on saving.
-        if number:
-            with pikepdf.open(file) as part:
-                join.append(part)
-        with pikepdf.open(numbers_of(file)) as numbers:
-            join.number_pages(numbers, first_page)
-        first_page = len(join.pdf.pages)
-    join.save(path, title, author)
+    """The parts, numbered, joined into one document at ``path``."""
+    with path.open("wb") as out:
+        join = PdfJoin(out, title, author)
+        for file in files:
+            with pikepdf.open(file) as part, pikepdf.open(numbers_of(file)) as numbers:
+                join.append(part, numbers)
+        join.finish()
 
 
 def render_pdf_to(report: ProgressReport, path: Path) -> None:
