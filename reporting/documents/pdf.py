@@ -10,10 +10,10 @@ activity), and the memory it frees stays with the process (fragmented C and Pyth
 a report is rendered in parts of at most ``PART_ROWS`` activities, each by a short-lived child
 process that writes its part to a temporary file and exits, handing all its memory back. Once
 every part's pages are counted, "Pagina X van Y" is drawn per part (again in a child) and laid
-over its pages, and pikepdf (qpdf) joins the part files with their bookmarks and accessibility
-tags, copying the pages' contents from file to file. Rendering no longer grows with the
-report; joining still does, by the tag tree qpdf holds in memory until it saves (about 0.23
-MiB a page: see bench/report_pdf.py). The 2025 report (83 activities) is one part.
+over its pages, and the parts are joined by writing their objects one part after the other
+to the output file (PdfJoin), carrying over bookmarks and accessibility tags. So the peak is
+that of one part, whatever the report's size (bench/report_pdf.py). The 2025 report (83
+activities) is one part.
 """
 
 import base64
@@ -430,7 +430,7 @@ class PdfJoin:
         self.write(
             STRUCTURE,
             first["structure"][:-2]
-            + b" /K %d 0 R /ParentTree %d 0 R /ParentTreeNextKey %d >>"
+            + b" /K [%d 0 R] /ParentTree %d 0 R /ParentTreeNextKey %d >>"
             % (DOCUMENT, PARENT_TREE, self.next_key),
         )
         self.write(PARENT_TREE, b"<< /Nums [%s] >>" % b" ".join(self.nums))
@@ -498,7 +498,7 @@ def render_pdf_to(report: ProgressReport, path: Path) -> None:
         for file, pages in files:
             in_child(render_page_numbers, first, pages, total, base_url, numbers_of(file))
             first += pages
-        # Joined in a child too, so a long-lived worker keeps none of qpdf's memory either.
+        # Joined in a child too, so a long-lived worker keeps none of pikepdf's memory either.
         in_child(join_parts, [file for file, _ in files], path, report.title, style.organisation)
 
 
