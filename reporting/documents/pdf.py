@@ -6,20 +6,29 @@ Stylesheets are read from disk: fetching them over HTTP from the same (possibly 
 server that is busy rendering this PDF would hang.
 
 Memory: WeasyPrint keeps the layout of every page until it writes the file (about 1 MB per
-activity), so a large report is rendered in parts of at most ``PART_ROWS`` activities, each
-written and dropped before the next; pypdf joins them, carrying over each part's bookmarks
-and accessibility tags, and stamps "Pagina X van Y" once the total is known. The 2025 report
-(83 activities) is one part.
+activity), and the memory it frees stays with the process (fragmented C and Python heaps). So
+a report is rendered in parts of at most ``PART_ROWS`` activities, each by a short-lived child
+process that writes its part to a temporary file and exits, handing all its memory back. Once
+every part's pages are counted, "Pagina X van Y" is drawn per part (again in a child) and laid
+over its pages, and the parts are joined by writing their objects one part after the other
+to the output file (PdfJoin), carrying over bookmarks and accessibility tags. So the peak is
+that of one part, whatever the report's size (bench/report_pdf.py). The 2025 report (83
+activities) is one part.
 """
 
 import base64
-import gc
-import io
 import mimetypes
+import os
+import pickle
 import re
+import tempfile
+from array import array
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
+import pikepdf
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
@@ -27,8 +36,6 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils import formats
 from django.utils.safestring import mark_safe
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ContentStream, NameObject, NumberObject
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -72,12 +79,6 @@ class StaticFileFetcher(URLFetcher):
             raise ValueError(f"Alleen lokale statische bestanden worden gebruikt, niet {url}")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
-
-
-def html_to_pdf(html: str, base_url: str) -> bytes:
-    document = HTML(string=html, base_url=base_url, url_fetcher=StaticFileFetcher())
-    # PDF/UA-1: tagged (headings, tables, reading order), language and title for screen readers.
-    return document.write_pdf(pdf_variant=PDF_VARIANT)
 
 
 # -- house style and page furniture -------------------------------------------------------
@@ -156,86 +157,323 @@ def parts(contents, size: int) -> list[dict]:
     return result
 
 
-# -- joining parts ----------------------------------------------------------------------------
+# -- rendering in a child process ------------------------------------------------------------
 
 
-class TaggedJoin:
-    """Joins tagged PDFs into one: pages, bookmarks, and one structure tree.
+def in_child(function, *args):
+    """``function(*args)`` run in a forked child process, its result handed back pickled.
 
-    pypdf copies pages but drops their link to the structure tree (/StructParents), so each
-    part's tags are moved under the first part's Document element here, with the parent-tree
-    keys of its pages and links shifted past those already used.
+    WeasyPrint leaves the heap fragmented after each part (its layout is freed, but malloc
+    keeps the pages), so rendering part after part in one process makes its memory grow with
+    the report; a child returns everything to the system when it exits. os.fork rather than
+    multiprocessing: django-q2's workers are daemonic, and multiprocessing refuses daemonic
+    processes children. The child only renders and writes a file: it never touches the
+    database connection it inherits, and leaves with os._exit so nothing of the parent's
+    (connections, temporary folders) is closed or cleaned up from the child.
     """
-
-    def __init__(self, first: PdfReader):
-        self.writer = PdfWriter(clone_from=first)
-        root = self.writer.root_object["/StructTreeRoot"].get_object()
-        self.document = root["/K"][0].get_object()
-        self.nums = root["/ParentTree"].get_object()["/Nums"]
-        self.next_key = max(int(key) for key in self.nums[::2]) + 1 if self.nums else 0
-
-    def append(self, part: PdfReader) -> None:
-        writer, offset = self.writer, self.next_key
-        part_root = part.root_object["/StructTreeRoot"].get_object()
-        part_document = part_root["/K"][0].get_object()
-        del part_document["/P"]  # cloning it must not drag the part's tree root along
-        first_page = len(writer.pages)
-        for page in part.pages:
-            added = writer.add_page(page)
-            if "/StructParents" in page:
-                added[NameObject("/StructParents")] = NumberObject(page["/StructParents"] + offset)
-            for annotation in added.get("/Annots", []):
-                annotation = annotation.get_object()
-                if "/StructParent" in annotation:
-                    key = annotation["/StructParent"] + offset
-                    annotation[NameObject("/StructParent")] = NumberObject(key)
-        # Pages first: the tags' /Pg then point at the pages just added, not at copies.
-        document = part_document.clone(writer)
-        for kid in document["/K"]:
-            kid.get_object()[NameObject("/P")] = self.document.indirect_reference
-            self.document["/K"].append(kid)
-        part_nums = part_root["/ParentTree"].get_object()["/Nums"].clone(writer)
-        for key, value in zip(part_nums[::2], part_nums[1::2], strict=True):
-            self.nums.extend([NumberObject(key + offset), value])
-            self.next_key = max(self.next_key, key + offset + 1)
-        self._bookmarks(part, part.outline, first_page, parent=None)
-        writer._id_translated.pop(id(part), None)  # the id may be reused by the next reader
-
-    def _bookmarks(self, part: PdfReader, outline: list, first_page: int, parent) -> None:
-        item = None
-        for entry in outline:
-            if isinstance(entry, list):
-                self._bookmarks(part, entry, first_page, parent=item)
-                continue
-            page = first_page + part.get_destination_page_number(entry)
-            item = self.writer.add_outline_item(title=entry.title, page_number=page, parent=parent)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read)
+            try:
+                outcome = (True, function(*args))
+            except Exception as error:  # handed to the parent, which raises it
+                outcome = (False, f"{type(error).__name__}: {error}")
+            with os.fdopen(write, "wb") as pipe:
+                pickle.dump(outcome, pipe)
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        answer = pipe.read()
+    os.waitpid(pid, 0)
+    if not answer:
+        raise RuntimeError("Het deel van de pdf is niet gemaakt: het proces stopte onverwacht.")
+    done, value = pickle.loads(answer)  # noqa: S301 - written by our own child just now
+    if not done:
+        raise RuntimeError(f"Het deel van de pdf is niet gemaakt: {value}")
+    return value
 
 
-def stamp_page_numbers(writer: PdfWriter, base_url: str) -> None:
-    """ "Pagina X van Y" on every page, drawn by WeasyPrint on blank pages of the same size and
-    laid over each page as an artifact (page furniture, not content, for screen readers)."""
-    total = len(writer.pages)
+def render_part(html: str, base_url: str, path: Path) -> int:
+    """One part of the report written to ``path``; the number of its pages."""
+    document = HTML(string=html, base_url=base_url, url_fetcher=StaticFileFetcher())
+    # PDF/UA-1: tagged (headings, tables, reading order), language and title for screen readers.
+    rendered = document.render(pdf_variant=PDF_VARIANT)
+    rendered.write_pdf(path, pdf_variant=PDF_VARIANT)
+    return len(rendered.pages)
+
+
+def render_page_numbers(first: int, count: int, total: int, base_url: str, path: Path) -> None:
+    """ "Pagina X van Y" for pages ``first`` to ``first + count - 1``, drawn by WeasyPrint on
+    blank pages the size of the report's, to be laid over a part's pages."""
     html = (
         "<html lang='nl'><head><style>"
         "@page { size: A4 landscape; margin: 14mm 12mm 16mm;"
-        ' @bottom-right { content: "Pagina " counter(page) " van " counter(pages);'
+        f' @bottom-right {{ content: "Pagina " counter(page) " van {total}";'
         ' font-size: 8pt; font-family: "Liberation Sans", Arial, sans-serif; } }'
+        f"@page :first {{ counter-reset: page {first}; }}"
         "div { break-after: page; } div:last-child { break-after: auto; }"
-        "</style></head><body>" + "<div></div>" * total + "</body></html>"
+        "</style></head><body>" + "<div></div>" * count + "</body></html>"
     )
-    numbers = PdfWriter(clone_from=io.BytesIO(HTML(string=html, base_url=base_url).write_pdf()))
-    for page, overlay in zip(writer.pages, numbers.pages, strict=True):
-        content = ContentStream(overlay.get_contents(), numbers)
-        content.operations = [
-            ([NameObject("/Artifact")], b"BMC"),
-            *content.operations,
-            ([], b"EMC"),
+    HTML(string=html, base_url=base_url).write_pdf(path)
+
+
+# -- joining parts ----------------------------------------------------------------------------
+
+# An indirect reference "N G R" in qpdf's serialisation of an object, skipping over strings
+# (literal, with escapes, and hexadecimal) whose text might look like one.
+REFERENCE = re.compile(rb"\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f\s]*>|(?<![\w.#/+-])(\d+) (\d+) R\b")
+# Object numbers of what the joined document holds once, whatever the number of parts.
+PAGES, STRUCTURE, PARENT_TREE, DOCUMENT, OUTLINES, CATALOG = range(1, 7)
+
+
+@dataclass
+class Bookmark:
+    title: bytes
+    destination: bytes
+    children: list["Bookmark"]
+    number: int = 0
+
+
+def number_pages(part: pikepdf.Pdf, numbers: pikepdf.Pdf) -> None:
+    """Lays ``numbers``' pages over ``part``'s as artifacts (page furniture, not content, for
+    screen readers), leaving the pages' own contents as they are."""
+    for page, overlay in zip(part.pages, numbers.pages, strict=True):
+        name = page.add_resource(part.copy_foreign(overlay.as_form_xobject()), pikepdf.Name.XObject)
+        page.contents_add(b"q\n", prepend=True)
+        page.contents_add(b"Q\n/Artifact BMC q " + bytes(name) + b" Do Q EMC\n")
+
+
+def outline_objects(root: pikepdf.Dictionary) -> set[int]:
+    """Object numbers of a document's bookmarks, which the join writes anew."""
+    found, stack = set(), [root.Outlines] if "/Outlines" in root else []
+    while stack:
+        item = stack.pop()
+        if item.objgen[0] not in found:
+            found.add(item.objgen[0])
+            stack.extend(item[key] for key in ("/First", "/Next") if key in item)
+    return found
+
+
+class PdfJoin:
+    """Writes tagged PDF parts one after the other into one document, in constant memory.
+
+    qpdf (and pypdf) build the whole joined document in memory before writing it, tag tree
+    and all: over a hundred objects a page, so their memory grows with the report. Here each
+    part is opened on its own (pikepdf), numbered, and its objects are written straight to
+    the output, renumbered past those of the parts before it; only what the document holds
+    once is kept until the end and written then: the page tree, one structure tree (each
+    part's tags go under the first part's Document element, its parent-tree keys shifted past
+    those already used), the bookmarks, the catalogue and the cross-reference table.
+    """
+
+    def __init__(self, out: BinaryIO, title: str, author: str):
+        self.out, self.title, self.author = out, title, author
+        self.offsets = array("Q", [0] * (CATALOG + 1))  # where each object starts; 0: none
+        self.pages: list[int] = []
+        self.nums: list[bytes] = []
+        self.kids: list[bytes] = []
+        self.bookmarks: list[Bookmark] = []
+        self.next_key = 0
+        self.first: dict[str, bytes] = {}
+
+    def write(self, number: int, body: bytes, stream: bytes | None = None) -> None:
+        self.offsets[number] = self.out.tell()
+        self.out.write(b"%d 0 obj\n%s\n" % (number, body))
+        if stream is not None:
+            self.out.write(b"stream\n%s\nendstream\n" % stream)
+        self.out.write(b"endobj\n")
+
+    def allocate(self) -> int:
+        self.offsets.append(0)
+        return len(self.offsets) - 1
+
+    def append(self, part: pikepdf.Pdf, numbers: pikepdf.Pdf) -> None:
+        if not self.first:
+            self.out.write(b"%%PDF-%s\n%%\xe2\xe3\xcf\xd3\n" % part.pdf_version.encode())
+        number_pages(part, numbers)
+        root = part.Root
+        structure = root.StructTreeRoot
+        document = structure.K[0] if isinstance(structure.K, pikepdf.Array) else structure.K
+        tree = structure.ParentTree
+        special = {
+            root.objgen[0]: CATALOG,
+            root.Pages.objgen[0]: PAGES,
+            structure.objgen[0]: STRUCTURE,
+            document.objgen[0]: DOCUMENT,
+        }
+        if tree.is_indirect:
+            special[tree.objgen[0]] = PARENT_TREE
+        if "/Outlines" in root:
+            special[root.Outlines.objgen[0]] = OUTLINES
+        skip = set(special) | outline_objects(root)
+        base = len(self.offsets)
+        self.offsets.extend([0] * (max(obj.objgen[0] for obj in part.objects) + 1))
+
+        def number(obj: pikepdf.Object) -> int:
+            return special.get(obj.objgen[0], base + obj.objgen[0])
+
+        def reference(match: re.Match) -> bytes:
+            if match[1] is None:
+                return match[0]
+            old = int(match[1])
+            return b"%d 0 R" % special.get(old, base + old)
+
+        def serialise(obj: pikepdf.Object) -> bytes:
+            """The object itself (not a reference to it), referring to the new numbers."""
+            return REFERENCE.sub(reference, obj.unparse(resolved=True))
+
+        offset = self.next_key
+        for page in part.pages:
+            self.pages.append(number(page.obj))
+            if "/StructParents" in page.obj:
+                page.obj.StructParents = int(page.obj.StructParents) + offset
+            for annotation in page.obj.get("/Annots", []):
+                if "/StructParent" in annotation:
+                    annotation.StructParent = int(annotation.StructParent) + offset
+        nums = list(tree.Nums)
+        for key, value in zip(nums[::2], nums[1::2], strict=True):
+            if value.is_indirect:
+                target = number(value)
+            else:
+                target = self.allocate()
+                self.write(target, serialise(value))
+            self.nums.append(b"%d %d 0 R" % (int(key) + offset, target))
+            self.next_key = max(self.next_key, int(key) + offset + 1)
+        for kid in document.K:
+            self.kids.append(b"%d 0 R" % number(kid) if kid.is_indirect else serialise(kid))
+        self.bookmarks.extend(self._bookmarks(part.open_outline().root, serialise))
+        if not self.first:
+            self._keep_first(part, serialise, number)
+        for obj in part.objects:
+            if obj.objgen[0] in skip:
+                continue
+            if isinstance(obj, pikepdf.Stream):
+                if obj.get("/Type") in (pikepdf.Name.XRef, pikepdf.Name.ObjStm):
+                    continue
+                raw = obj.read_raw_bytes()
+                header = pikepdf.Dictionary(obj.stream_dict)  # a copy: its /Length is ours
+                header.Length = len(raw)
+                self.write(number(obj), serialise(header), raw)
+            else:
+                self.write(number(obj), serialise(obj))
+
+    def _keep_first(self, part: pikepdf.Pdf, serialise, number) -> None:
+        """What the joined document takes over from its first part, without the entries
+        that the join writes itself."""
+        root = part.Root
+        structure = root.StructTreeRoot
+        document = structure.K[0] if isinstance(structure.K, pikepdf.Array) else structure.K
+        part.docinfo[pikepdf.Name.Title] = self.title
+        part.docinfo[pikepdf.Name.Author] = self.author
+        for holder, keys in (
+            (root, ("/Outlines",)),
+            (root.Pages, ("/Kids", "/Count")),
+            (structure, ("/K", "/ParentTree", "/ParentTreeNextKey", "/IDTree")),
+            (document, ("/K",)),
+        ):
+            for key in keys:
+                if key in holder:
+                    del holder[key]
+        self.first = {
+            "catalog": serialise(root),
+            "pages": serialise(root.Pages),
+            "structure": serialise(structure),
+            "document": serialise(document),
+            "info": b"%d 0 R" % number(part.trailer.Info),
+            "id": serialise(part.trailer.ID) if "/ID" in part.trailer else b"",
+        }
+
+    def _bookmarks(self, items: list, serialise) -> list[Bookmark]:
+        return [
+            Bookmark(
+                title=pikepdf.String(item.title).unparse(),
+                destination=serialise(item.destination),
+                children=self._bookmarks(item.children, serialise),
+            )
+            for item in items
         ]
-        overlay.replace_contents(content)
-        page.merge_page(overlay)
+
+    def _write_bookmarks(self, items: list[Bookmark], parent: int) -> int:
+        """Writes ``items`` (numbered already) under ``parent``; how many there are in all."""
+        count = 0
+        for index, item in enumerate(items):
+            entries = [b"/Title " + item.title, b"/Parent %d 0 R" % parent]
+            entries.append(b"/Dest " + item.destination)
+            if index:
+                entries.append(b"/Prev %d 0 R" % items[index - 1].number)
+            if index + 1 < len(items):
+                entries.append(b"/Next %d 0 R" % items[index + 1].number)
+            if item.children:
+                self._number_bookmarks(item.children)
+                below = self._write_bookmarks(item.children, item.number)
+                entries.append(
+                    b"/First %d 0 R /Last %d 0 R /Count %d"
+                    % (item.children[0].number, item.children[-1].number, below)
+                )
+                count += below
+            self.write(item.number, b"<< " + b" ".join(entries) + b" >>")
+            count += 1
+        return count
+
+    def _number_bookmarks(self, items: list[Bookmark]) -> None:
+        for item in items:
+            item.number = self.allocate()
+
+    def finish(self) -> None:
+        first, pages = self.first, b" ".join(b"%d 0 R" % number for number in self.pages)
+        self.write(
+            PAGES, first["pages"][:-2] + b" /Kids [%s] /Count %d >>" % (pages, len(self.pages))
+        )
+        self.write(
+            STRUCTURE,
+            first["structure"][:-2]
+            + b" /K [%d 0 R] /ParentTree %d 0 R /ParentTreeNextKey %d >>"
+            % (DOCUMENT, PARENT_TREE, self.next_key),
+        )
+        self.write(PARENT_TREE, b"<< /Nums [%s] >>" % b" ".join(self.nums))
+        self.write(DOCUMENT, first["document"][:-2] + b" /K [%s] >>" % b" ".join(self.kids))
+        self._number_bookmarks(self.bookmarks)
+        count = self._write_bookmarks(self.bookmarks, OUTLINES)
+        top = (self.bookmarks[0].number, self.bookmarks[-1].number) if self.bookmarks else None
+        self.write(
+            OUTLINES,
+            b"<< /Type /Outlines /First %d 0 R /Last %d 0 R /Count %d >>" % (*top, count)
+            if top
+            else b"<< /Type /Outlines /Count 0 >>",
+        )
+        self.write(CATALOG, first["catalog"][:-2] + b" /Outlines %d 0 R >>" % OUTLINES)
+        start = self.out.tell()
+        self.out.write(b"xref\n0 %d\n0000000000 65535 f \n" % len(self.offsets))
+        for position in self.offsets[1:]:
+            self.out.write(b"%010d 00000 n \n" % position if position else b"0000000000 65535 f \n")
+        identifier = b" /ID " + first["id"] if first["id"] else b""
+        self.out.write(
+            b"trailer\n<< /Size %d /Root %d 0 R /Info %s%s >>\nstartxref\n%d\n%%%%EOF\n"
+            % (len(self.offsets), CATALOG, first["info"], identifier, start)
+        )
 
 
-def render_pdf(report: ProgressReport) -> bytes:
+def numbers_of(part: Path) -> Path:
+    """Where the page numbers to lay over a part are written."""
+    return part.with_suffix(".nummers.pdf")
+
+
+def join_parts(files: list[Path], path: Path, title: str, author: str) -> None:
+    """The parts, numbered, joined into one document at ``path``."""
+    with path.open("wb") as out:
+        join = PdfJoin(out, title, author)
+        for file in files:
+            with pikepdf.open(file) as part, pikepdf.open(numbers_of(file)) as numbers:
+                join.append(part, numbers)
+        join.finish()
+
+
+def render_pdf_to(report: ProgressReport, path: Path) -> None:
+    """The report's PDF written to ``path``, in bounded memory whatever its size: each part is
+    rendered to a file by a child process, then numbered and joined on disk."""
     contents, changes = contents_and_changes(report)
     style = house_style()
     base_url = site_url()
@@ -248,18 +486,24 @@ def render_pdf(report: ProgressReport) -> bytes:
         "page_css": page_css(report, style),
         "SITE_NAME": settings.NAP_SITE_NAME,
     }
-    join = None
-    for part in parts(contents, PART_ROWS):
-        html = render_to_string("reporting/report_pdf.html", {**context, "part": part})
-        reader = PdfReader(io.BytesIO(html_to_pdf(html, base_url)))
-        if join is None:
-            join = TaggedJoin(reader)
-        else:
-            join.append(reader)
-        del html, reader
-        gc.collect()  # WeasyPrint's layout is cyclic: free it before the next part
-    stamp_page_numbers(join.writer, base_url)
-    join.writer.add_metadata({"/Title": report.title, "/Author": style.organisation})
-    output = io.BytesIO()
-    join.writer.write(output)
-    return output.getvalue()
+    with tempfile.TemporaryDirectory(prefix="nap-pdf-") as folder:
+        files = []
+        for number, part in enumerate(parts(contents, PART_ROWS)):
+            html = render_to_string("reporting/report_pdf.html", {**context, "part": part})
+            file = Path(folder) / f"deel-{number}.pdf"
+            files.append((file, in_child(render_part, html, base_url, file)))
+            del html
+        # The total is known only now: the numbers are drawn per part, over its pages.
+        total, first = sum(pages for _, pages in files), 1
+        for file, pages in files:
+            in_child(render_page_numbers, first, pages, total, base_url, numbers_of(file))
+            first += pages
+        # Joined in a child too, so a long-lived worker keeps none of pikepdf's memory either.
+        in_child(join_parts, [file for file, _ in files], path, report.title, style.organisation)
+
+
+def render_pdf(report: ProgressReport) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="nap-pdf-") as folder:
+        path = Path(folder) / "rapportage.pdf"
+        render_pdf_to(report, path)
+        return path.read_bytes()

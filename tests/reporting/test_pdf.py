@@ -1,5 +1,6 @@
 import datetime
 import io
+import os
 import re
 import sys
 
@@ -343,6 +344,46 @@ def test_a_report_rendered_in_parts_keeps_numbers_bookmarks_and_tags(
         stack.extend(kids if isinstance(kids, list) else [kids])
     # A header cell for each activity (3 in the fixture, 10 added) and each column header.
     assert cells >= 13
+
+
+def test_a_report_in_parts_is_written_to_a_file_as_one_numbered_document(
+    nap, draft, statuses, monkeypatch, tmp_path
+):
+    """The document job writes the PDF to a file instead of holding it in memory: each part
+    rendered apart, numbered through and joined on disk."""
+    monkeypatch.setattr(pdf_module, "PART_ROWS", 4)
+    long_annex(statuses, nap["act4respect"].action_line, count=6)
+    publish_report(draft)
+    path = tmp_path / "rapportage.pdf"
+
+    pdf_module.render_pdf_to(draft, path)
+
+    pdf = PdfReader(path)
+    pages = pages_of(pdf)
+    assert len(pages) > 3
+    assert all(f"Pagina {n} van {len(pages)}" in page for n, page in enumerate(pages, start=1))
+    marks = dict(bookmarks(pdf))
+    for title in ("Samenvatting", "Bijlage: wat is er veranderd"):
+        assert title in pages[marks[title] - 1]
+    assert pdf.metadata.title == "Voortgangsrapportage NAP 2025"
+
+
+def test_a_part_that_fails_to_render_gives_a_clear_error(nap, draft, monkeypatch):
+    def broken(*args):
+        raise ValueError("lettertype onleesbaar")
+
+    monkeypatch.setattr(pdf_module, "render_part", broken)
+
+    with pytest.raises(RuntimeError, match="niet gemaakt: ValueError: lettertype onleesbaar"):
+        pdf_module.render_pdf(draft)
+
+
+def test_a_renderer_that_dies_fails_the_pdf_but_not_the_process(nap, draft, monkeypatch):
+    """A part's renderer killed (say for lack of memory) takes only itself down."""
+    monkeypatch.setattr(pdf_module, "render_part", lambda *args: os._exit(9))
+
+    with pytest.raises(RuntimeError, match="stopte onverwacht"):
+        pdf_module.render_pdf(draft)
 
 
 def test_wie_spells_out_all_but_ministries_whose_codes_are_explained(client, nap, draft, statuses):
