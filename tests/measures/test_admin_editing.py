@@ -14,7 +14,6 @@ from tests.measures.editors import (
     approve,
     change_form_data,
     change_url,
-    make_coordinator,
     make_staff_member,
     page_text,
     rendered_form,
@@ -31,21 +30,6 @@ def activity(action_line, status, ocw):
         explanation="De campagne loopt.",
         footnotes=("Kamerstukken II 2023/24, 34843, nr. 100.",),
     )
-
-
-@pytest.fixture
-def fatima(ocw):
-    return make_staff_member(ocw, username="fatima", first_name="Fatima", last_name="El Amrani")
-
-
-@pytest.fixture
-def jan(ocw):
-    return make_staff_member(ocw, username="jan", first_name="Jan", last_name="de Vries")
-
-
-@pytest.fixture
-def carla(db):
-    return make_coordinator(username="carla", first_name="Carla", last_name="Bos")
 
 
 def messages_of(response) -> list[str]:
