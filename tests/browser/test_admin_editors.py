@@ -3,6 +3,7 @@
 import pytest
 
 from tests.accounts import sign_in_in_browser
+from tests.browser.messages import expect_message
 from tests.factories import make_action_line, make_activity, make_actor, make_status
 from tests.measures.editors import edit_xlsx, make_staff_member
 
@@ -60,10 +61,7 @@ def test_an_update_round_in_the_browser(editor_page, live_server, tmp_path, asse
     assert_accessible(editor_page)
 
     editor_page.click("input[name=confirm]")
-    assert (
-        "wijzigingen voor 1 activiteit(en) ingediend"
-        in editor_page.locator(".messagelist").inner_text()
-    )
+    expect_message(editor_page, "wijzigingen voor 1 activiteit(en) ingediend")
 
 
 def test_the_bulk_status_change_page(editor_page, live_server, assert_accessible):

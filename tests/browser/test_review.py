@@ -6,6 +6,7 @@ import pytest
 from measures import services
 from measures.models import Activity
 from tests.accounts import sign_in_in_browser
+from tests.browser.messages import expect_message
 from tests.factories import make_action_line, make_activity, make_actor, make_status
 from tests.measures.editors import make_coordinator, make_staff_member, review_url
 
@@ -65,8 +66,8 @@ def test_a_coordinator_reviews_and_approves_a_proposal(
 
     page.get_by_role("button", name="Goedkeuren").click()
 
-    assert "Voorstel goedgekeurd: ‘Lesmateriaal over relaties’ is bijgewerkt (nu versie 2)." in (
-        page.locator(".messagelist").inner_text()
+    expect_message(
+        page, "Voorstel goedgekeurd: ‘Lesmateriaal over relaties’ is bijgewerkt (nu versie 2)."
     )
     assert_accessible(page)
     proposal.refresh_from_db()

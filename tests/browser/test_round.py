@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from reporting.rounds.models import UpdateRequest
 from tests.accounts import sign_in_in_browser
+from tests.browser.messages import expect_message
 from tests.factories import make_action_line, make_activity, make_actor, make_status
 from tests.measures.editors import edit_xlsx, make_coordinator, make_staff_member
 from tests.reporting.rounds.conftest import parts, run_queued, smtp  # noqa: F401 - fixture
@@ -80,7 +81,7 @@ def test_a_whole_round(browser, live_server, cast, smtp, tmp_path, assert_access
     karin.fill("#id_reference_date", today.strftime("%d-%m-%Y"))
     karin.fill("#id_deadline", (today + timezone.timedelta(days=14)).strftime("%d-%m-%Y"))
     karin.click("input[name=_save]")
-    assert "geopend met 2 verzoek(en)" in karin.locator(".messagelist").inner_text()
+    expect_message(karin, "geopend met 2 verzoek(en)")
     round_page = karin.url
     assert "0 van 2" in karin.locator(".round-summary").inner_text()
     assert_accessible(karin)
@@ -99,7 +100,7 @@ def test_a_whole_round(browser, live_server, cast, smtp, tmp_path, assert_access
     assert "Mijn verzoeken in deze uitvraag" in fatima.content()
     assert_accessible(fatima)
     fatima.get_by_role("button", name="Ongewijzigd: Lesmateriaal over relaties").click()
-    assert "beantwoord met ‘ongewijzigd’" in fatima.locator(".messagelist").inner_text()
+    expect_message(fatima, "beantwoord met ‘ongewijzigd’")
     assert states()["lesmateriaal"] == "goedgekeurd"
 
     # SZW proposes a new status by spreadsheet.
@@ -120,7 +121,7 @@ def test_a_whole_round(browser, live_server, cast, smtp, tmp_path, assert_access
         jan.set_input_files("#id_import_file", str(filled_in))
         jan.click("input[type=submit]")
         jan.click("input[name=confirm]")
-        assert "wachten op beoordeling" in jan.locator(".messagelist").inner_text()
+        expect_message(jan, "wachten op beoordeling")
 
     jan_proposes("Het toezicht is afgerond.")
     assert states()["toezicht"] == "ingediend"
@@ -135,6 +136,7 @@ def test_a_whole_round(browser, live_server, cast, smtp, tmp_path, assert_access
     karin_reviews()
     karin.fill("#id_comment", "Noem het rapport van de Arbeidsinspectie.")
     karin.click("input[name=_return]")
+    expect_message(karin, "Voorstel teruggestuurd naar")
     assert states()["toezicht"] == "teruggestuurd"
     run_queued()
     [returned] = [m for m in smtp.to("jan@szw.example.nl") if "Teruggestuurd" in str(m["Subject"])]
@@ -145,6 +147,7 @@ def test_a_whole_round(browser, live_server, cast, smtp, tmp_path, assert_access
     assert states()["toezicht"] == "ingediend"
     karin_reviews()
     karin.click("input[name=_approve]")
+    expect_message(karin, "Voorstel goedgekeurd")
     assert states()["toezicht"] == "goedgekeurd"
     public = browser.new_context(locale="nl-NL").new_page()
     public.goto(live_server.url + "/activiteiten/toezicht/")
@@ -156,7 +159,7 @@ def test_a_whole_round(browser, live_server, cast, smtp, tmp_path, assert_access
     assert "2 van 2" in karin.locator(".round-summary").inner_text()
     karin.get_by_role("button", name="Uitvraag sluiten").click()
     karin.get_by_role("button", name="Maak conceptrapportage").click()
-    assert "peildatum" in karin.locator(".messagelist").inner_text()
+    expect_message(karin, "peildatum")
     slug = karin.locator("#id_slug").input_value()
     karin.goto(f"{live_server.url}/rapportages/{slug}/")
     report = karin.locator("main").inner_text()
