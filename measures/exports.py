@@ -181,9 +181,23 @@ def write_workbook(output, tables: Iterable[Table], about: Sequence[tuple[str, o
             wrapped if index < len(table.wrap) and table.wrap[index] else top
             for index in range(len(table.headers))
         ]
+        # A cell's style is its column's alignment plus what its value's type sets (a date's
+        # number format), so one cell per column and type is made and styled once and written
+        # again with each row's value: styling a fresh cell costs more than writing it, and a
+        # write-only sheet writes a row as soon as it is appended.
+        reused: dict[tuple[int, type], WriteOnlyCell] = {}
         last_row = 1
         for row in table.rows:
-            sheet.append([cell(sheet, v, a) for v, a in zip(row, alignments, strict=True)])
+            cells = []
+            for column, (value, alignment) in enumerate(zip(row, alignments, strict=True)):
+                key = (column, value.__class__)
+                written = reused.get(key)
+                if written is None:
+                    written = reused[key] = cell(sheet, value, alignment)
+                else:
+                    written.value = clean_cell(value)
+                cells.append(written)
+            sheet.append(cells)
             last_row += 1
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.headers))}{last_row}"
 
