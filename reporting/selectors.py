@@ -10,6 +10,7 @@ from functools import cached_property
 
 from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from simple_history.models import to_historic
 
 from actionlines.models import ActionLine
@@ -69,6 +70,10 @@ class ReportContents:
     source: str
     # Drafts read from the history: activities that existed then but could not be read back.
     missing_from_history: int = 0
+
+    @property
+    def as_of_in_words(self) -> str:
+        return data_moment_in_words(self.report)
 
     def __post_init__(self):
         # Footnotes keep the numbers printed in the data when these already run on through the
@@ -190,9 +195,23 @@ def data_moment(report: ProgressReport) -> datetime.datetime:
     the peildatum (asked on 1 October, approved in November), and the report must show every
     one of them. Any other draft: the end of its peildatum.
     """
-    if report.update_round_id is not None and report.update_round.closed_at is not None:
-        return report.update_round.closed_at
+    if closed_round := _closed_round(report):
+        return closed_round.closed_at
     return history_cutoff(report.reference_date)
+
+
+def data_moment_in_words(report: ProgressReport) -> str:
+    """The data moment as a draft's notices say it: "zoals ze <this> waren"."""
+    if closed_round := _closed_round(report):
+        closed_on = date_format(timezone.localtime(closed_round.closed_at), "j F Y")
+        return f"bij het sluiten van de uitvraag ‘{closed_round.title}’ op {closed_on}"
+    return "aan het eind van de peildatum"
+
+
+def _closed_round(report: ProgressReport) -> UpdateRound | None:
+    if report.update_round_id is not None and report.update_round.closed_at is not None:
+        return report.update_round
+    return None
 
 
 def changed_since(moment: datetime.datetime) -> bool:

@@ -409,7 +409,7 @@ def _title_page(document, report: ProgressReport, contents: ReportContents, styl
         concept = _text(document.add_paragraph(), "Concept", bold=True)
         concept.font.size = Pt(28)
         notice = (
-            "Deze rapportage toont de gegevens zoals ze aan het eind van de peildatum waren, "
+            f"Deze rapportage toont de gegevens zoals ze {contents.as_of_in_words} waren, "
             "gelezen uit de historie."
             if contents.source == "historie"
             else "Deze rapportage toont de actuele gegevens."
@@ -418,8 +418,8 @@ def _title_page(document, report: ProgressReport, contents: ReportContents, styl
         if contents.missing_from_history:
             _text(
                 document.add_paragraph(),
-                f"Van {contents.missing_from_history} activiteit(en) is geen historie van vóór "
-                "de peildatum bekend; die ontbreken hier.",
+                f"Van {contents.missing_from_history} activiteit(en) is niet bekend hoe ze "
+                f"{contents.as_of_in_words} waren; die ontbreken hier.",
             )
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 

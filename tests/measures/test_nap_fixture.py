@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from actionlines.models import ActionLine
 from measures.models import Activity, Footnote, Status
@@ -52,9 +53,19 @@ WITHOUT_TIMEFRAME = set(
 )
 
 
+@pytest.fixture(scope="module")
+def loaded_once(django_db_setup, django_db_blocker):
+    """The fixture loaded once for this module (loading takes seconds), inside a transaction
+    that is rolled back afterwards. Each test runs in a savepoint within it, as in Django's
+    TestCase.setUpTestData, so the tests here only read."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("loaddata", str(FIXTURES / "nap_2025.json"), verbosity=0)
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def nap(db):
-    call_command("loaddata", str(FIXTURES / "nap_2025.json"), verbosity=0)
+def nap(loaded_once, db):
     return list(Activity.objects.with_related())
 
 

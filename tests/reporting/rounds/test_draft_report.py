@@ -7,6 +7,8 @@ import io
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from docx import Document
 from openpyxl import load_workbook
 
 from measures import services as measures_services
@@ -92,4 +94,38 @@ def test_a_plain_draft_with_a_past_peildatum_still_reads_the_history_as_of_that_
     page = visible_text(client.get(report.get_absolute_url()))
 
     assert "Het toezicht is ingericht." not in page
+    assert "zoals ze aan het eind van de peildatum waren, gelezen uit de historie" in page
     assert ("Toezicht", status.label, before) in annex_rows(client, report)
+
+
+def docx_text(client, report) -> str:
+    response = client.get(reverse("reporting:docx", kwargs={"slug": report.slug}))
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return "\n".join(p.text for p in Document(io.BytesIO(content)).paragraphs)
+
+
+def test_a_round_draft_read_from_the_history_says_it_shows_the_rounds_close(
+    client, loaded_before_the_peildatum, closed_status, django_capture_on_commit_callbacks
+):
+    world = loaded_before_the_peildatum
+    update_round = answer_the_round(world, closed_status, django_capture_on_commit_callbacks)
+    client.force_login(world["coordinator"])
+    client.post(reverse("admin:reporting_updateround_draft", args=[update_round.pk]))
+    [report] = ProgressReport.objects.all()
+    # After the close, someone edits another activity: the draft reads the round's close from
+    # the history, and must say so (not "the end of the peildatum").
+    lesson = world["ocw_activity"]
+    lesson.explanation = "Na de uitvraag bijgewerkt."
+    measures_services.save_activity(lesson, user=world["coordinator"], base_version=lesson.version)
+    closed_on = date_format(timezone.localtime(update_round.closed_at), "j F Y")
+    as_of = f"zoals ze bij het sluiten van de uitvraag ‘Uitvraag najaar’ op {closed_on} waren"
+
+    page = visible_text(client.get(report.get_absolute_url()))
+    document = docx_text(client, report)
+
+    for text in (page, document):
+        assert f"{as_of}, gelezen uit de historie" in text
+        assert "eind van de peildatum" not in text
+    assert "Na de uitvraag bijgewerkt." not in page
+    assert "Het toezicht is ingericht." in page
