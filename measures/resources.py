@@ -1,9 +1,10 @@
 """The one export format of the activity overview, shared by the public downloads and the admin.
 
-Every field yields a *native* value (number, date, text, list). Spreadsheet cells (CSV, XLSX,
-and the admin's tablib export) flatten lists and get formula escaping; the JSON export keeps
-lists and leaves text exactly as written. Column headers are Dutch and, like the JSON keys
-derived from them, part of a public contract: see README "Open data".
+Every column holds a *native* value (number, date, text, list). Spreadsheet cells (CSV, XLSX,
+also the admin's download of selected activities) flatten lists and are cleaned (control
+characters out, formulas made inert); the JSON export keeps lists and leaves text exactly as
+written. Column headers are Dutch and, like the JSON keys derived from them, part of a public
+contract: see README "Open data".
 """
 
 import calendar
@@ -120,26 +121,25 @@ class ActivityResource(resources.ModelResource):
 
     Pass ``base_url`` (scheme and host, e.g. ``https://nap.example.nl``) to get absolute links
     in the URL column; without it the links are site-relative.
+
+    The fields below name and describe the columns; ``_native_row`` gives their values, in the
+    order of ``Meta.fields``.
     """
 
     action_line_number = ExportField(
-        attribute="action_line__number",
         column_name="actielijn nummer",
         description="Nummer van de actielijn (1 tot en met 5).",
     )
     action_line = ExportField(
-        attribute="action_line__title",
         column_name="actielijn",
         description="Titel van de actielijn.",
     )
-    title = ExportField(attribute="title", column_name="activiteit", description="De activiteit.")
+    title = ExportField(column_name="activiteit", description="De activiteit.")
     status = ExportField(
-        attribute="status__label",
         column_name="status",
         description="De status, zoals gedefinieerd in de statuslegenda.",
     )
     timeframe_label = ExportField(
-        attribute="timeframe_label",
         column_name="wanneer",
         description="Het tijdvak zoals gedrukt in de rapportage, bv. 'Q1 en Q3 2024'.",
     )
@@ -165,7 +165,6 @@ class ActivityResource(resources.ModelResource):
         column_name="wie (namen)", description="Dezelfde partijen, voluit geschreven."
     )
     explanation = ExportField(
-        attribute="explanation",
         column_name="toelichting",
         description="De toelichting; [^N] verwijst naar voetnoot N.",
     )
@@ -175,7 +174,6 @@ class ActivityResource(resources.ModelResource):
         description="Voetnoten met nummer, tekst en eventuele link.",
     )
     deviates_from_plan = ExportField(
-        attribute="deviates_from_plan",
         column_name="afwijking van planning",
         description="Of de activiteit afwijkt van de oorspronkelijke planning.",
     )
@@ -214,7 +212,6 @@ class ActivityResource(resources.ModelResource):
             "url",
         )
         export_order = fields
-        chunk_size = EXPORT_CHUNK_SIZE
 
     def __init__(self, base_url: str = "", **kwargs):
         super().__init__(**kwargs)
@@ -293,11 +290,6 @@ class ActivityResource(resources.ModelResource):
     @cached_property
     def _json_keys(self) -> list[str]:
         return [field.json_key for field in self.get_export_fields()]
-
-    def export_field(self, field, instance, **kwargs):
-        """A spreadsheet cell of a row from ``iter_queryset``; ``export()`` uses it."""
-        index = self.get_export_fields().index(field)
-        return spreadsheet_cell(instance[index], field.separator)
 
     def iter_rows(self, activities: QuerySet[Activity]) -> Iterator[list]:
         """Each activity as spreadsheet cells, in column order."""

@@ -84,8 +84,7 @@ def test_each_row_keeps_its_own_actors_and_footnotes_across_chunks(
     }
     for records in (csv_records(client), xlsx_records(client)):
         found = {
-            row["activiteit"]: (row["wie (codes)"] or "", row["voetnoten"] or "")
-            for row in records
+            row["activiteit"]: (row["wie (codes)"] or "", row["voetnoten"] or "") for row in records
         }
         assert found == expected
     records = json_records(client)
