@@ -1,21 +1,31 @@
-"""Benchmark the overview exports and the progress report at 10,000 activities on PostgreSQL.
+"""Benchmark the overview exports and the progress report on PostgreSQL, optionally side by side
+with older commits.
 
-    .venv/bin/python bench/bench_exports.py                  # database nap_bench6, 10,000 rows
+    .venv/bin/python bench/bench_exports.py                  # database nap_bench6_10000
     .venv/bin/python bench/bench_exports.py --activities 2000 --skip-pdf
+    .venv/bin/python bench/bench_exports.py --activities 1000 10000 --baseline 2de670e \\
+        --baseline main --database postgres://postgres@127.0.0.1:5432/nap_exports_bench
 
-Measures wall time, peak memory and SQL queries of the CSV, XLSX and JSON exports (all rows,
-three action lines and one, to show memory does not grow with the rows), of the HTML report
-(draft from live data and published from the frozen snapshot), of its PDF and workbook, and,
-for comparison, of a stock django-import-export ``ModelResource`` with the same columns
-declared the ordinary way and no prefetching.
+Measures wall time, CPU time (the process's user + system time), peak memory and SQL queries of
+the CSV, XLSX and JSON exports (all rows, three action lines and one, to show memory does not
+grow with the rows), of the HTML report (draft from live data and published from the frozen
+snapshot), of its PDF and workbook, and, for comparison, of a stock django-import-export
+``ModelResource`` with the same columns declared the ordinary way and no prefetching.
+
+With ``--baseline REV`` (repeatable) each REV is checked out into a temporary git worktree
+(removed afterwards) and the same measurements run there, in the same way and on the same
+database, interleaved with this checkout's so that both see the same load; only the exports
+are measured then (all rows and three action lines, each format). Compare CPU time on a busy
+machine: wall time includes waiting for the processor.
 
 Every measurement runs in its own Python process, --repeat times (the fastest counts). "Peak
 memory" is how far that process's resident memory rose above what it used just before the
 request (Django and the libraries are already loaded), read from Linux's VmHWM after resetting
 it. Each process has a time limit; a measurement over it is reported, not waited for. The data
-is made once (bulk inserts) and reused; --rebuild makes it again. The PDF is measured on a
-second database of --pdf-activities activities (1,000 by default), beside the HTML of that
-same report. Results go to bench/results/.
+is made once per number of activities (bulk inserts, in database ``<--database>_<number>``) and
+reused; --rebuild makes it again. The PDF is measured on a second database of --pdf-activities
+activities (1,000 by default), beside the HTML of that same report. Results go to
+bench/results/.
 """
 
 import argparse
@@ -31,7 +41,6 @@ from pathlib import Path
 from common import QueryCounter, configure_in_process
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/nap_bench6"
 REPORT_SLUG = "bench-rapportage"
 PREVIOUS_SLUG = "bench-vorige"
@@ -57,6 +66,15 @@ SCENARIOS = {
     "rapportage xlsx (gepubliceerd)": ("view", f"/rapportages/{PREVIOUS_SLUG}.xlsx"),
     "rapportage pdf (gepubliceerd)": ("view", f"/rapportages/{PREVIOUS_SLUG}.pdf"),
 }
+# What --baseline compares: each format, unfiltered (built into the stored file) and filtered.
+BASELINE_SCENARIOS = [
+    "csv (alle rijen)",
+    "csv (3 actielijnen, 60%)",
+    "json (alle rijen)",
+    "json (3 actielijnen, 60%)",
+    "xlsx (alle rijen)",
+    "xlsx (3 actielijnen, 60%)",
+]
 COMPARISONS = [
     ("csv (alle rijen)", "stock csv"),
     ("xlsx (alle rijen)", "stock xlsx"),
@@ -289,6 +307,7 @@ def measure(kind: str, argument: str) -> dict:
     baseline = memory_kib("VmRSS")
     with QueryCounter() as queries:
         started = time.perf_counter()
+        cpu_started = time.process_time()
         if kind == "view":
             response = client.get(argument)
             assert response.status_code == 200, (argument, response.status_code)
@@ -302,9 +321,11 @@ def measure(kind: str, argument: str) -> dict:
             dataset = StockResourceFactory.build().export(Activity.objects.published())
             size = len(dataset.export(argument))
         seconds = time.perf_counter() - started
+        cpu_seconds = time.process_time() - cpu_started
     peak = memory_kib("VmHWM")
     return {
         "seconds": round(seconds, 3),
+        "cpu_seconds": round(cpu_seconds, 3),
         "peak_mib": round((peak - baseline) / 1024, 1),
         "queries": queries.count,
         "bytes": size,
@@ -314,25 +335,33 @@ def measure(kind: str, argument: str) -> dict:
 # -- orchestration --------------------------------------------------------------------------
 
 
-def run_in_process(database_url: str, arguments: list[str], timeout: int):
-    command = [sys.executable, __file__, "--database", database_url, *arguments]
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+def run_in_process(database_url: str, arguments: list[str], timeout: int, code: Path = ROOT):
+    """This script in a new process, importing the application from the checkout ``code``."""
+    command = [sys.executable, __file__, "--database", database_url, "--code", str(code)]
+    return subprocess.run(
+        [*command, *arguments], capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
-def run_scenario(name: str, database_url: str, timeout: int, repeat: int) -> dict:
+def run_scenario(name: str, database_url: str, timeout: int, repeat: int, code: Path) -> dict:
     """The best of ``repeat`` runs: on a shared machine the fastest run is the least disturbed."""
     kind, argument = SCENARIOS[name]
     runs = []
     for _ in range(repeat):
         try:
-            finished = run_in_process(database_url, ["--measure", kind, argument], timeout)
+            finished = run_in_process(database_url, ["--measure", kind, argument], timeout, code)
         except subprocess.TimeoutExpired:
             return {"error": f"langer dan {timeout} s"}
         if finished.returncode != 0:
             return {"error": finished.stderr.strip().splitlines()[-1:]}
         runs.append(json.loads(finished.stdout.strip().splitlines()[-1]))
     best = min(runs, key=lambda run: run["seconds"])
-    return {**best, "peak_mib": min(run["peak_mib"] for run in runs), "runs": runs}
+    return {
+        **best,
+        "cpu_seconds": min(run["cpu_seconds"] for run in runs),
+        "peak_mib": min(run["peak_mib"] for run in runs),
+        "runs": runs,
+    }
 
 
 def prepare(database_url: str, activities: int, rebuild: bool) -> None:
@@ -344,21 +373,80 @@ def prepare(database_url: str, activities: int, rebuild: bool) -> None:
     print(finished.stdout, end="")
 
 
-def print_result(name: str, result: dict) -> None:
+HEADER = (
+    f"{'meting':38} {'code':>10} {'tijd (s)':>9} {'cpu (s)':>8} {'piek (MiB)':>11} "
+    f"{'queries':>8} {'bytes':>12}"
+)
+
+
+def print_result(name: str, result: dict, code: str = "") -> None:
     if "error" in result:
-        print(f"{name:38} {result['error']}", flush=True)
+        print(f"{name:38} {code:>10} {result['error']}", flush=True)
         return
     print(
-        f"{name:38} {result['seconds']:9.2f} {result['peak_mib']:11.1f} "
-        f"{result['queries']:8d} {result['bytes']:12,d}",
+        f"{name:38} {code:>10} {result['seconds']:9.2f} {result['cpu_seconds']:8.2f} "
+        f"{result['peak_mib']:11.1f} {result['queries']:8d} {result['bytes']:12,d}",
         flush=True,
     )
 
 
+def measure_size(options, activities: int, checkouts: list[tuple[str, Path]]) -> dict:
+    """Every scenario at one number of activities, each checkout right after the other."""
+    database = f"{options.database}_{activities}"
+    prepare(database, activities, options.rebuild)
+    names = BASELINE_SCENARIOS if options.baseline else SCENARIOS
+    print(f"\n{activities:,} activiteiten\n{HEADER}")
+    results = {}
+    for name in names:
+        if name.endswith("pdf (gepubliceerd)"):
+            continue
+        for label, code in checkouts:
+            result = run_scenario(name, database, options.timeout, options.repeat, code)
+            results.setdefault(name, {})[label] = result
+            print_result(name, result, label)
+    return results
+
+
+def print_pdf(options) -> dict:
+    pdf_database = f"{options.database}_pdf{options.pdf_activities}"
+    prepare(pdf_database, options.pdf_activities, options.rebuild)
+    print(f"\n{options.pdf_activities:,} activiteiten (PDF)\n{HEADER}")
+    results = {"activities": options.pdf_activities}
+    for name in ("rapportage html (gepubliceerd)", "rapportage pdf (gepubliceerd)"):
+        results[name] = run_scenario(name, pdf_database, options.timeout, options.repeat, ROOT)
+        print_result(name, results[name])
+    return results
+
+
+def print_stock_comparison(results: dict) -> None:
+    print("Tegen een standaard ModelResource (zonder prefetch):")
+    for name, stock_name in COMPARISONS:
+        ours = results.get(name, {}).get("dit werk", {})
+        stock = results.get(stock_name, {}).get("dit werk", {})
+        if "cpu_seconds" in ours and "cpu_seconds" in stock:
+            speed = stock["cpu_seconds"] / max(ours["cpu_seconds"], 0.001)
+            memory = stock["peak_mib"] / max(ours["peak_mib"], 0.1)
+            print(
+                f"  {name:20} {speed:5.1f}x zo snel (cpu), {memory:5.1f}x zo weinig geheugen, "
+                f"{ours['queries']} tegen {stock['queries']} queries"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", default=DEFAULT_DATABASE)
-    parser.add_argument("--activities", type=int, default=10_000)
+    parser.add_argument(
+        "--database",
+        default=DEFAULT_DATABASE,
+        help="basis van de databasenamen: <database>_<aantal activiteiten>",
+    )
+    parser.add_argument("--activities", type=int, nargs="+", default=[10_000])
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        action="append",
+        default=[],
+        help="meet ook deze commit (herhaalbaar), bv. main; alleen de exports",
+    )
     parser.add_argument(
         "--pdf-activities",
         type=int,
@@ -372,52 +460,45 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=3, help="metingen per scenario (de snelste telt)"
     )
+    parser.add_argument("--code", type=Path, default=ROOT, help=argparse.SUPPRESS)
     parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--measure", nargs=2, metavar=("KIND", "ARGUMENT"), help=argparse.SUPPRESS)
     options = parser.parse_args()
 
-    if options.build_only:
+    if options.build_only or options.measure:
+        sys.path.insert(0, str(options.code))
         setup_django(options.database)
-        build_data(options.activities, options.rebuild)
+        if options.build_only:
+            build_data(options.activities[0], options.rebuild)
+        else:
+            print(json.dumps(measure(*options.measure)))
         return
-    if options.measure:
-        setup_django(options.database)
-        print(json.dumps(measure(*options.measure)))
-        return
 
-    results = {"activities": options.activities}
-    prepare(options.database, options.activities, options.rebuild)
-    print(f"\n{options.activities:,} activiteiten")
-    print(f"{'meting':38} {'tijd (s)':>9} {'piek (MiB)':>11} {'queries':>8} {'bytes':>12}")
-    for name in SCENARIOS:
-        if name.endswith("pdf (gepubliceerd)"):
-            continue
-        results[name] = run_scenario(name, options.database, options.timeout, options.repeat)
-        print_result(name, results[name])
+    from bench_pages import add_worktree, remove_worktree
 
-    if not options.skip_pdf:
-        pdf_database = f"{options.database}_pdf{options.pdf_activities}"
-        prepare(pdf_database, options.pdf_activities, options.rebuild)
-        print(f"\n{options.pdf_activities:,} activiteiten (PDF)")
-        results["pdf"] = {"activities": options.pdf_activities}
-        for name in ("rapportage html (gepubliceerd)", "rapportage pdf (gepubliceerd)"):
-            results["pdf"][name] = run_scenario(name, pdf_database, options.timeout, options.repeat)
-            print_result(name, results["pdf"][name])
-
-    print("\nTegen een standaard ModelResource (zonder prefetch):")
-    for ours, stock in COMPARISONS:
-        if "seconds" in results.get(ours, {}) and "seconds" in results.get(stock, {}):
-            speed = results[stock]["seconds"] / results[ours]["seconds"]
-            memory = results[stock]["peak_mib"] / max(results[ours]["peak_mib"], 0.1)
-            print(
-                f"  {ours:20} {speed:5.1f}x zo snel, {memory:5.1f}x zo weinig geheugen, "
-                f"{results[ours]['queries']} tegen {results[stock]['queries']} queries"
-            )
+    results: dict = {"activities": options.activities}
+    scratch = Path(tempfile.mkdtemp(prefix="nap-bench-exports-baseline-"))
+    checkouts = [("dit werk", ROOT)]
+    try:
+        for number, revision in enumerate(options.baseline):
+            checkouts.append((revision, add_worktree(revision, scratch / f"baseline-{number}")))
+        for activities in options.activities:
+            results[str(activities)] = measure_size(options, activities, checkouts)
+    finally:
+        for _label, code in checkouts[1:]:
+            remove_worktree(code)
+    if not options.baseline:
+        if not options.skip_pdf:
+            results["pdf"] = print_pdf(options)
+        for activities in options.activities:
+            print(f"\n{activities:,} activiteiten.", end=" ")
+            print_stock_comparison(results[str(activities)])
 
     output = ROOT / "bench" / "results"
     output.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = output / f"exports-{options.activities}-{stamp}.json"
+    sizes = "-".join(str(activities) for activities in options.activities)
+    path = output / f"exports-{sizes}-{stamp}.json"
     path.write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(f"\nResultaten: {path.relative_to(ROOT)}")
 

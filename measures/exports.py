@@ -8,7 +8,6 @@ for the progress report's workbook.
 
 import csv
 import datetime
-import json
 import os
 import tempfile
 import time
@@ -44,7 +43,7 @@ DATA_LICENCE = "CC0 1.0 Universeel (publiek domein): vrij te gebruiken, ook zond
 DATA_LICENCE_URL = "https://creativecommons.org/publicdomain/zero/1.0/deed.nl"
 JSON_SCHEMA_VERSION = 1
 CSV_DELIMITER = ";"  # what Dutch Excel expects when a CSV file is opened by double-clicking
-CSV_ROWS_PER_CHUNK = 200
+ROWS_PER_CHUNK = 200  # CSV lines or JSON records a streamed chunk holds
 XLSX_MIME_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -126,7 +125,7 @@ def csv_lines(headers: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]
     chunk = []
     for row in rows:
         chunk.append(writer.writerow(row))
-        if len(chunk) == CSV_ROWS_PER_CHUNK:
+        if len(chunk) == ROWS_PER_CHUNK:
             yield "".join(chunk)
             chunk = []
     if chunk:
@@ -181,9 +180,23 @@ def write_workbook(output, tables: Iterable[Table], about: Sequence[tuple[str, o
             wrapped if index < len(table.wrap) and table.wrap[index] else top
             for index in range(len(table.headers))
         ]
+        # A cell's style is its column's alignment plus what its value's type sets (a date's
+        # number format), so one cell per column and type is made and styled once and written
+        # again with each row's value: styling a fresh cell costs more than writing it, and a
+        # write-only sheet writes a row as soon as it is appended.
+        reused: dict[tuple[int, type], WriteOnlyCell] = {}
         last_row = 1
         for row in table.rows:
-            sheet.append([cell(sheet, v, a) for v, a in zip(row, alignments, strict=True)])
+            cells = []
+            for column, (value, alignment) in enumerate(zip(row, alignments, strict=True)):
+                key = (column, value.__class__)
+                written = reused.get(key)
+                if written is None:
+                    written = reused[key] = cell(sheet, value, alignment)
+                else:
+                    written.value = clean_cell(value)
+                cells.append(written)
+            sheet.append(cells)
             last_row += 1
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.headers))}{last_row}"
 
@@ -218,17 +231,19 @@ def workbook_response(tables: Iterable[Table], about, filename: str) -> FileResp
 
 
 def json_chunks(envelope: dict, key: str, records: Iterable[dict]) -> Iterator[str]:
-    """A JSON object with ``envelope``'s members and ``key`` holding the streamed records."""
-
-    def dump(value) -> str:
-        return json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder)
-
+    """A JSON object with ``envelope``'s members and ``key`` holding the streamed records,
+    one record a line, in chunks of records."""
+    dump = DjangoJSONEncoder(ensure_ascii=False).encode  # one encoder for every record
     yield dump(envelope)[:-1] + f", {dump(key)}: ["
+    chunk = []
     separator = "\n"
     for record in records:
-        yield separator + dump(record)
+        chunk.append(separator + dump(record))
         separator = ",\n"
-    yield "\n]}\n"
+        if len(chunk) == ROWS_PER_CHUNK:
+            yield "".join(chunk)
+            chunk = []
+    yield "".join(chunk) + "\n]}\n"
 
 
 # -- views ------------------------------------------------------------------------------------

@@ -1,17 +1,20 @@
 """The one export format of the activity overview, shared by the public downloads and the admin.
 
-Every field yields a *native* value (number, date, text, list). Spreadsheet cells (CSV, XLSX,
-and the admin's tablib export) flatten lists and get formula escaping; the JSON export keeps
-lists and leaves text exactly as written. Column headers are Dutch and, like the JSON keys
-derived from them, part of a public contract: see README "Open data".
+Every column holds a *native* value (number, date, text, list). Spreadsheet cells (CSV, XLSX,
+also the admin's download of selected activities) flatten lists and are cleaned (control
+characters out, formulas made inert); the JSON export keeps lists and leaves text exactly as
+written. Column headers are Dutch and, like the JSON keys derived from them, part of a public
+contract: see README "Open data".
 """
 
 import calendar
 import datetime
-from collections.abc import Callable, Iterable, Iterator
+import functools
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -22,23 +25,29 @@ from import_export.fields import Field
 from .models import Activity, ActivityActor, Footnote
 from .spreadsheets import clean_cell
 
-# Exports read activities in chunks of this size, each prefetched as a whole. Up to this many
-# rows an export runs a fixed number of queries; beyond it each chunk adds one query per
-# prefetched relation, and memory stays flat at about two chunks (Django still holds the
-# previous chunk while it fetches the next) however large the export.
+# Exports read activities in chunks of this size: one query reads the activities as plain values
+# (a server-side cursor on PostgreSQL), and each chunk adds one query for its actors and one for
+# its footnotes. Up to this many rows an export runs a fixed number of queries, and memory stays
+# flat at about one chunk however large the export.
 EXPORT_CHUNK_SIZE = 1000
-# An export prefetches into plain lists (``to_attr``): for a Prefetch with its own queryset
-# Django otherwise clones and filters a queryset per activity and relation, which cost half of
-# a 10,000-row export's time.
-EXPORT_PREFETCHES = (
-    Prefetch(
-        "actor_links",
-        queryset=ActivityActor.objects.select_related("actor").order_by("position"),
-        to_attr="export_actor_links",
-    ),
-    Prefetch(
-        "footnotes", queryset=Footnote.objects.order_by("position"), to_attr="export_footnotes"
-    ),
+# What a row reads from an activity, as ``values_list``: model instances cost most of a large
+# export's time (a 10,000-row export built 90,000 of them).
+ROW_VALUES = (
+    "id",
+    "action_line__number",
+    "action_line__title",
+    "title",
+    "status__label",
+    "timeframe_label",
+    "start_year",
+    "start_quarter",
+    "end_year",
+    "end_quarter",
+    "explanation",
+    "deviates_from_plan",
+    "planning_expired",  # annotated by ``with_planning``, as of the export's peildatum
+    "updated_at",
+    "slug",
 )
 
 
@@ -71,12 +80,14 @@ class ExportField(Field):
         return slugify(self.column_name).replace("-", "_")
 
 
+@functools.cache
 def period_start(year: int | None, quarter: int | None) -> datetime.date | None:
     if year is None:
         return None
     return datetime.date(year, 3 * (quarter - 1) + 1 if quarter else 1, 1)
 
 
+@functools.cache
 def period_end(year: int | None, quarter: int | None) -> datetime.date | None:
     if year is None:
         return None
@@ -110,26 +121,25 @@ class ActivityResource(resources.ModelResource):
 
     Pass ``base_url`` (scheme and host, e.g. ``https://nap.example.nl``) to get absolute links
     in the URL column; without it the links are site-relative.
+
+    The fields below name and describe the columns; ``_native_row`` gives their values, in the
+    order of ``Meta.fields``.
     """
 
     action_line_number = ExportField(
-        attribute="action_line__number",
         column_name="actielijn nummer",
         description="Nummer van de actielijn (1 tot en met 5).",
     )
     action_line = ExportField(
-        attribute="action_line__title",
         column_name="actielijn",
         description="Titel van de actielijn.",
     )
-    title = ExportField(attribute="title", column_name="activiteit", description="De activiteit.")
+    title = ExportField(column_name="activiteit", description="De activiteit.")
     status = ExportField(
-        attribute="status__label",
         column_name="status",
         description="De status, zoals gedefinieerd in de statuslegenda.",
     )
     timeframe_label = ExportField(
-        attribute="timeframe_label",
         column_name="wanneer",
         description="Het tijdvak zoals gedrukt in de rapportage, bv. 'Q1 en Q3 2024'.",
     )
@@ -155,7 +165,6 @@ class ActivityResource(resources.ModelResource):
         column_name="wie (namen)", description="Dezelfde partijen, voluit geschreven."
     )
     explanation = ExportField(
-        attribute="explanation",
         column_name="toelichting",
         description="De toelichting; [^N] verwijst naar voetnoot N.",
     )
@@ -165,7 +174,6 @@ class ActivityResource(resources.ModelResource):
         description="Voetnoten met nummer, tekst en eventuele link.",
     )
     deviates_from_plan = ExportField(
-        attribute="deviates_from_plan",
         column_name="afwijking van planning",
         description="Of de activiteit afwijkt van de oorspronkelijke planning.",
     )
@@ -204,100 +212,101 @@ class ActivityResource(resources.ModelResource):
             "url",
         )
         export_order = fields
-        chunk_size = EXPORT_CHUNK_SIZE
 
     def __init__(self, base_url: str = "", **kwargs):
         super().__init__(**kwargs)
         self.base_url = base_url.rstrip("/")
-        # One reverse() for the whole export instead of one per row.
-        self._url_template = reverse("measures:activity-detail", kwargs={"slug": "SLUG"})
+        # One reverse() and one time zone for the whole export instead of one per row.
+        url = self.base_url + reverse("measures:activity-detail", kwargs={"slug": "SLUG"})
+        self._url_prefix, self._url_suffix = url.split("SLUG")
+        self._timezone = timezone.get_current_timezone()
 
-    # -- native values (fields without a dehydrate method read their attribute) -----------
+    # -- rows ---------------------------------------------------------------------------
 
-    def dehydrate_start(self, activity: Activity):
-        return period_start(activity.start_year, activity.start_quarter)
+    def iter_queryset(self, queryset: QuerySet[Activity]) -> Iterator[tuple]:
+        """Each activity as a tuple of native values in column order (``Meta.fields``).
 
-    def dehydrate_end(self, activity: Activity):
-        return period_end(activity.end_year, activity.end_quarter)
+        Built from plain values, the related rows of each chunk gathered in one query per
+        relation and joined here by activity id: no model instances, no per-row queries."""
+        rows = queryset.prefetch_related(None).values_list(*ROW_VALUES)
+        rows = rows.iterator(chunk_size=EXPORT_CHUNK_SIZE)
+        while chunk := list(itertools.islice(rows, EXPORT_CHUNK_SIZE)):
+            ids = [row[0] for row in chunk]
+            actors = _grouped(
+                ActivityActor.objects.filter(activity_id__in=ids)
+                .order_by("position")
+                .values_list("activity_id", "actor__code", "actor__name")
+            )
+            footnotes = _grouped(
+                Footnote.objects.filter(activity_id__in=ids)
+                .order_by("position")
+                .values_list("activity_id", "number", "text", "url")
+            )
+            for row in chunk:
+                yield self._native_row(row, actors.get(row[0], ()), footnotes.get(row[0], ()))
 
-    @staticmethod
-    def _actors(activity: Activity) -> list:
-        links = getattr(activity, "export_actor_links", None)
-        if links is None:  # an activity not read by iter_queryset (a list was passed in)
-            return activity.ordered_actors
-        return [link.actor for link in links]
-
-    def dehydrate_actor_codes(self, activity: Activity) -> list[str]:
-        return [actor.code for actor in self._actors(activity)]
-
-    def dehydrate_actor_names(self, activity: Activity) -> list[str]:
-        return [actor.name for actor in self._actors(activity)]
-
-    def dehydrate_footnotes(self, activity: Activity) -> list[FootnoteValue]:
-        footnotes = getattr(activity, "export_footnotes", None)
-        if footnotes is None:
-            footnotes = activity.footnotes.all()
-        return [FootnoteValue(n.number, n.text, n.url) for n in footnotes]
-
-    def dehydrate_planning_expired(self, activity: Activity) -> bool:
-        # Annotated by the public queryset (selectors.public_activities), as of its peildatum.
-        return activity.planning_expired
-
-    def dehydrate_updated_at(self, activity: Activity) -> datetime.date:
-        return timezone.localdate(activity.updated_at)
-
-    def dehydrate_url(self, activity: Activity) -> str:
-        return self.base_url + self._url_template.replace("SLUG", activity.slug)
+    def _native_row(self, row: tuple, actors, footnotes) -> tuple:
+        (
+            _id,
+            action_line_number,
+            action_line,
+            title,
+            status,
+            timeframe_label,
+            start_year,
+            start_quarter,
+            end_year,
+            end_quarter,
+            explanation,
+            deviates_from_plan,
+            planning_expired,
+            updated_at,
+            slug,
+        ) = row
+        return (
+            action_line_number,
+            action_line,
+            title,
+            status,
+            timeframe_label,
+            period_start(start_year, start_quarter),
+            period_end(end_year, end_quarter),
+            [code for code, _name in actors],
+            [name for _code, name in actors],
+            explanation,
+            [FootnoteValue(*footnote) for footnote in footnotes],
+            deviates_from_plan,
+            planning_expired,
+            updated_at.astimezone(self._timezone).date(),
+            self._url_prefix + slug + self._url_suffix,
+        )
 
     # -- the shapes the formats need ------------------------------------------------------
 
     @cached_property
-    def columns(self) -> list[tuple[ExportField, Callable[[Activity], object]]]:
-        """Each export field with the function that reads its native value, looked up once
-        (not per row: exports run to tens of thousands of cells)."""
-        columns = []
-        for field in self.get_export_fields():
-            method = getattr(self, f"dehydrate_{self.get_field_name(field)}", None)
-            columns.append((field, method or field.get_value))
-        return columns
+    def _separators(self) -> list[str]:
+        return [field.separator for field in self.get_export_fields()]
 
-    def native_value(self, field: ExportField, activity: Activity):
-        return dict(self.columns)[field](activity)
+    @cached_property
+    def _json_keys(self) -> list[str]:
+        return [field.json_key for field in self.get_export_fields()]
 
-    def export_field(self, field, instance, **kwargs):
-        """A spreadsheet cell; used by ``export()`` and therefore by the admin too."""
-        return spreadsheet_cell(self.native_value(field, instance), field.separator)
+    def iter_rows(self, activities: QuerySet[Activity]) -> Iterator[list]:
+        """Each activity as spreadsheet cells, in column order."""
+        separators = self._separators
+        for values in self.iter_queryset(activities):
+            yield [spreadsheet_cell(v, s) for v, s in zip(values, separators, strict=True)]
 
-    def row(self, activity: Activity) -> list:
-        """One activity as spreadsheet cells, in column order."""
-        return [spreadsheet_cell(read(activity), field.separator) for field, read in self.columns]
+    def iter_records(self, activities: QuerySet[Activity]) -> Iterator[dict]:
+        """Each activity for JSON: lists stay lists, text stays exactly as written."""
+        keys = self._json_keys
+        for values in self.iter_queryset(activities):
+            yield {key: json_value(value) for key, value in zip(keys, values, strict=True)}
 
-    def record(self, activity: Activity) -> dict:
-        """One activity for JSON: lists stay lists, text stays exactly as written."""
-        return {field.json_key: json_value(read(activity)) for field, read in self.columns}
 
-    def iter_rows(self, activities: Iterable[Activity]) -> Iterator[list]:
-        for activity in self.iter_queryset(activities):
-            yield self.row(activity)
-
-    def iter_records(self, activities: Iterable[Activity]) -> Iterator[dict]:
-        for activity in self.iter_queryset(activities):
-            yield self.record(activity)
-
-    def export_resource(self, instance, selected_fields=None, **kwargs):
-        if selected_fields:
-            return super().export_resource(instance, selected_fields, **kwargs)
-        return self.row(instance)
-
-    def filter_export(self, queryset, **kwargs):
-        # The admin hands over its own queryset: make sure it carries what a row shows.
-        return queryset.with_related() if hasattr(queryset, "with_related") else queryset
-
-    def iter_queryset(self, queryset):
-        """Stream in chunks; each chunk is prefetched as a whole (Django applies the
-        ``prefetch_related`` of ``with_related()`` per chunk when iterating)."""
-        if isinstance(queryset, QuerySet):
-            queryset = queryset.prefetch_related(None).prefetch_related(*EXPORT_PREFETCHES)
-            yield from queryset.iterator(chunk_size=self.get_chunk_size())
-        else:
-            yield from queryset
+def _grouped(rows: Iterable[tuple]) -> dict[int, list[tuple]]:
+    """Rows whose first value is an activity id, per activity, in the order read."""
+    grouped: dict[int, list[tuple]] = {}
+    for activity_id, *values in rows:
+        grouped.setdefault(activity_id, []).append(values)
+    return grouped

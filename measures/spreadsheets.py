@@ -28,5 +28,9 @@ def clean_cell(value):
     made inert. In this order only: "\\x01=HYPERLINK(...)" does not look like a formula until
     its control character is gone. Cleaning a cleaned value changes nothing."""
     if isinstance(value, str):
-        return escape_formula(CONTROL_CHARACTERS.sub("", value))
+        # Almost no text holds a control character: looking costs less than replacing
+        # (exports run to hundreds of thousands of cells).
+        if CONTROL_CHARACTERS.search(value):
+            value = CONTROL_CHARACTERS.sub("", value)
+        return escape_formula(value)
     return value
