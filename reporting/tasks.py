@@ -10,7 +10,9 @@ either the old file or the new one, never half of one.
 """
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
@@ -100,6 +102,27 @@ def document_failed(error: Exception, document_id: int, requested_at) -> None:
     )
     document.save(update_fields=["state", "finished_at", "error"])
     logger.error("Report document %s failed for good: %s", document_id, _technical(error))
+
+
+def fail_overdue_documents() -> str:
+    """Documents whose job ran past ``NAP_TASK_TIMEOUT``: the worker stopped that job and does
+    not retry it (napsite.tasks), so nothing else would ever end their "wordt gemaakt". The
+    worker runs this every five minutes (schedule: migration 0008)."""
+    # A minute's grace: the worker stops a job at the timeout, a little after it started.
+    cutoff = timezone.now() - timedelta(seconds=settings.NAP_TASK_TIMEOUT + 60)
+    minutes = max(1, round(settings.NAP_TASK_TIMEOUT / 60))
+    overdue = ReportDocument.objects.filter(state=DocumentState.BUSY, started_at__lt=cutoff)
+    for document in overdue:
+        document.state = DocumentState.FAILED
+        document.finished_at = timezone.now()
+        document.error = (
+            f"Het maken duurde langer dan {minutes} minuten en is gestopt. Probeer het opnieuw "
+            "met “Maak document”; blijft het mislukken, geef dit dan door aan de beheerders van "
+            "de site (de tijdslimiet is NAP_TASK_TIMEOUT)."
+        )
+        document.save(update_fields=["state", "finished_at", "error"])
+        logger.error("Report document %s stopped at the time limit", document.pk)
+    return f"{len(overdue)} vastgelopen document(en) als mislukt gemeld."
 
 
 def _technical(error: Exception) -> str:

@@ -5,10 +5,13 @@ worker runs; tests/reporting/test_documents_worker.py runs them in a real worker
 """
 
 import contextlib
+import datetime
+import importlib
 import io
 import re
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 from django.db import connection
@@ -16,7 +19,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django_q.models import OrmQ
+from django.utils.module_loading import import_string
+from django_q.models import OrmQ, Schedule
 from docx import Document
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -194,6 +198,38 @@ def test_a_failed_document_says_so_and_coordinators_read_why(
     client.force_login(make_coordinator())
     admin_page = client.get(reverse("admin:reporting_progressreport_change", args=[published.pk]))
     assert "kon niet worden gemaakt, ook niet na 2 pogingen" in admin_page.text
+
+
+def test_a_document_whose_job_hit_the_time_limit_is_reported_failed_not_made_for_ever(
+    client, published, settings
+):
+    settings.NAP_TASK_TIMEOUT = 600
+    migration = importlib.import_module("reporting.migrations.0008_plan_overdue_documents")
+    Schedule.objects.filter(name=migration.OVERDUE_DOCUMENTS).delete()
+    migration.plan_overdue_documents(apps, schema_editor=None)
+    migration.plan_overdue_documents(apps, schema_editor=None)
+    [schedule] = Schedule.objects.filter(name=migration.OVERDUE_DOCUMENTS)
+    assert (schedule.schedule_type, schedule.minutes, schedule.repeats) == (Schedule.MINUTES, 5, -1)
+    # The worker took both jobs. It stopped the PDF's at its ten-minute limit eleven minutes
+    # in, and does not retry it; the Word file's job is five minutes in and still running.
+    now = timezone.now()
+    busy = published.documents.filter(state=DocumentState.WAITING)
+    busy.filter(kind="pdf").update(
+        state=DocumentState.BUSY, started_at=now - datetime.timedelta(minutes=11)
+    )
+    busy.filter(kind="docx").update(
+        state=DocumentState.BUSY, started_at=now - datetime.timedelta(minutes=5)
+    )
+
+    import_string(schedule.func)()
+
+    pdf = client.get(f"/rapportages/{published.slug}.pdf")
+    assert pdf.status_code == 503
+    assert "Het PDF-bestand is niet beschikbaar" in pdf.text
+    assert client.get(f"/rapportages/{published.slug}.docx").status_code == 202
+    client.force_login(make_coordinator())
+    admin_page = client.get(reverse("admin:reporting_progressreport_change", args=[published.pk]))
+    assert "Het maken duurde langer dan 10 minuten en is gestopt." in admin_page.text
 
 
 def test_a_job_that_runs_twice_stores_one_file(published, document_storage):

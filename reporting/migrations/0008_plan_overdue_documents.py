@@ -1,0 +1,32 @@
+"""The worker marks documents whose job was stopped at its time limit as failed
+(reporting.tasks.fail_overdue_documents)."""
+
+from django.db import migrations
+from django.utils import timezone
+
+OVERDUE_DOCUMENTS = "Elke 5 minuten: vastgelopen documenten als mislukt melden"
+
+
+def plan_overdue_documents(apps, schema_editor):
+    """Every five minutes. Looked up by name, so it is never planned twice."""
+    Schedule = apps.get_model("django_q", "Schedule")
+    Schedule.objects.get_or_create(
+        name=OVERDUE_DOCUMENTS,
+        defaults={
+            "func": "reporting.tasks.fail_overdue_documents",
+            "schedule_type": "I",  # Schedule.MINUTES
+            "minutes": 5,
+            "repeats": -1,  # for ever
+            "next_run": timezone.now(),
+        },
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("reporting", "0007_progressreport_update_round"),
+        ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
+    ]
+
+    # Reversing keeps the schedule: it does no harm without this migration.
+    operations = [migrations.RunPython(plan_overdue_documents, migrations.RunPython.noop)]
