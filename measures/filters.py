@@ -261,6 +261,16 @@ class ActivityFilterSet(django_filters.FilterSet):
             data["sort"] = SortChoices.RELEVANCE if searching else SortChoices.ACTION_LINE
         super().__init__(data, *args, **kwargs)
 
+    def get_form_class(self):
+        # django-filter builds a new form class, and a field for each filter, for every
+        # FilterSet; the filters never change per request, so one class serves them all (each
+        # form still gets its own copy of the fields).
+        form_class = type(self).__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            type(self)._form_class = form_class
+        return form_class
+
     def applied_values(self) -> dict:
         """Cleaned values of the parameters the request gave (not the default sort order)."""
         return {
