@@ -1,7 +1,6 @@
 """The measures of the NAP: activities, who is responsible, their status and references."""
 
 import datetime
-import functools
 import html
 import re
 
@@ -197,14 +196,6 @@ def only_stop_words(words: list[str], using: str = "default") -> bool:
     connection = connections[using]
     if not words or connection.vendor != "postgresql":
         return False
-    return _only_stop_words(tuple(words), using)
-
-
-# The answer depends on the words and PostgreSQL's dictionary, never on the data: asked once
-# per process for each search, not on every page of it.
-@functools.lru_cache(maxsize=4096)
-def _only_stop_words(words: tuple[str, ...], using: str) -> bool:
-    connection = connections[using]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT numnode(to_tsquery(%s::regconfig, %s))", [SEARCH_CONFIG, " & ".join(words)]

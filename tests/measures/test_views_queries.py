@@ -4,7 +4,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from measures.models import _only_stop_words
 from tests.public_site import make_public_site
 
 PAGES = [
@@ -25,9 +24,6 @@ PAGES = [
 
 
 def queries_for(client, url: str, status: int) -> int:
-    # A search's first page asks PostgreSQL whether it has only stop words; this process then
-    # knows. Count the first time at either size.
-    _only_stop_words.cache_clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == status, url
