@@ -23,6 +23,7 @@ from .models import (
     only_stop_words,
     search_words,
 )
+from .page_cache import remember
 
 MIN_YEAR = 2000
 MAX_YEAR = 2100
@@ -97,6 +98,29 @@ class ChoicesField(django_filters.fields.ModelMultipleChoiceField):
         # An empty value (`?status=`) chooses nothing, as an empty `jaar` or `q` does, rather
         # than being an unknown choice named "".
         return super().clean([given for given in value or [] if str(given).strip()])
+
+    def _check_values(self, value) -> list:
+        """The chosen objects, in the choices' order; an unknown value is an invalid choice.
+
+        Looked up among all choices, read once per data version (action lines, statuses and
+        actors are few), instead of one query per filter per request.
+        """
+        key = self.to_field_name or "pk"
+        choices = remember(
+            f"choices:{self.queryset.model._meta.label}:{key}",
+            lambda: {str(getattr(choice, key)): choice for choice in self.queryset},
+        )
+        given = set()
+        for chosen in value:
+            self.validate_no_null_characters(chosen)
+            if str(chosen) not in choices:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": chosen},
+                )
+            given.add(str(chosen))
+        return [choice for value, choice in choices.items() if value in given]
 
 
 class ActionLineChoiceField(ChoicesField):
@@ -236,6 +260,16 @@ class ActivityFilterSet(django_filters.FilterSet):
             searching = bool(data.get("q", "").strip())
             data["sort"] = SortChoices.RELEVANCE if searching else SortChoices.ACTION_LINE
         super().__init__(data, *args, **kwargs)
+
+    def get_form_class(self):
+        # django-filter builds a new form class, and a field for each filter, for every
+        # FilterSet; the filters never change per request, so one class serves them all (each
+        # form still gets its own copy of the fields).
+        form_class = type(self).__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            type(self)._form_class = form_class
+        return form_class
 
     def applied_values(self) -> dict:
         """Cleaned values of the parameters the request gave (not the default sort order)."""

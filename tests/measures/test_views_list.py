@@ -6,7 +6,7 @@ from html import unescape
 import pytest
 from django.db import connection
 
-from tests.factories import make_activity
+from tests.factories import make_action_line, make_activity, make_actor
 from tests.public_site import make_public_site
 
 
@@ -360,3 +360,65 @@ def test_unknown_addresses_give_the_dutch_not_found_page(client, site, path):
 
     assert response.status_code == 404
     assert "Pagina niet gevonden" in response.text
+
+
+def test_each_page_holds_the_next_rows_in_the_chosen_order(client, site):
+    # Action line 6 is created after 7: report order follows the numbers, not the keys.
+    seven, six = make_action_line(7), make_action_line(6)
+    status = site.statuses["loopt"]
+    for n in range(20):
+        make_activity(action_line=seven, status=status, title=f"Zeven {n:02}")
+    for n in range(20):
+        make_activity(action_line=six, status=status, title=f"Zes {n:02}")
+    report_order = [f"Zes {n:02}" for n in range(20)] + [f"Zeven {n:02}" for n in range(20)]
+
+    pages = [titles(client.get(f"/activiteiten/?page={page}")) for page in (1, 2)]
+    by_title = [titles(client.get(f"/activiteiten/?sort=titel&page={page}")) for page in (1, 2)]
+    search = titles(client.get("/activiteiten/?q=zeven"))
+
+    assert pages == [report_order[:25], report_order[25:]]
+    assert by_title == [sorted(report_order)[:25], sorted(report_order)[25:]]
+    assert search == report_order[20:]  # equally relevant: in report order
+
+
+def test_a_card_shows_its_facts_escaped_and_linked(client, site):
+    actor = make_actor("R&D", name='Raad "voor" <Diensten>')
+    make_activity(
+        action_line=site.action_lines[1],
+        status=site.statuses["vertraagd"],
+        actors=(actor, site.actors[1]),
+        title="Aanpak <b>nu</b> & later",
+        slug="aanpak-nu",
+        timeframe_label="",
+        deviates_from_plan=True,
+    )
+    make_activity(action_line=site.action_lines[0], status=site.statuses["loopt"], title="Kaal")
+
+    page = client.get("/activiteiten/").text
+    line_page = client.get("/actielijnen/2/").text
+
+    cards = re.findall(
+        r'<li class="activity-card">(.*?)</li>\s*(?=<li class="activity|</ul>)', page, re.S
+    )
+    assert len(cards) == 2
+    card = " ".join(cards[1].split())
+    assert (
+        '<h3 class="activity-card__title"><a href="/activiteiten/aanpak-nu/">'
+        "Aanpak &lt;b&gt;nu&lt;/b&gt; &amp; later</a></h3>"
+    ) in card
+    assert '<a class="status-badge" href="/statussen/#status-vertraagd">' in card
+    assert '<span class="status-badge__icon" aria-hidden="true">!</span>' in card
+    assert '<span class="visually-hidden">Status: </span>Vertraagd</a>' in card
+    assert "<div><dt>Actielijn</dt><dd>2</dd></div>" in card
+    assert "<div><dt>Wanneer</dt><dd>niet vermeld</dd></div>" in card
+    assert (
+        '<div><dt>Wie</dt><dd><a href="/wie/R&amp;D/"><abbr title="Raad &quot;voor&quot; '
+        '&lt;Diensten&gt;">R&amp;D</abbr></a>, <a href="/wie/SZW/"><abbr title="Ministerie van '
+        'Sociale Zaken en Werkgelegenheid">SZW</abbr></a></dd></div>'
+    ) in card
+    assert "Wijkt af van de planning</p>" in card
+    assert "<div><dt>Wie</dt><dd>niet vermeld</dd></div>" in cards[0]
+    assert "Wijkt af" not in cards[0]
+    # The action line's own page leaves the action line out of its cards.
+    assert "Aanpak &lt;b&gt;nu&lt;/b&gt;" in line_page
+    assert "<dt>Actielijn</dt>" not in line_page

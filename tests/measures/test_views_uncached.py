@@ -1,0 +1,97 @@
+"""What an uncached list page still asks the database, and that what it keeps per data version
+follows every change.
+
+These tests commit for real (transactional_db): values kept per data version are only kept
+outside a transaction, and the version changes only after a commit.
+"""
+
+import re
+from html import unescape
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from measures.models import Actor
+from tests.factories import make_activity, make_status
+from tests.public_site import make_public_site
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    for alias in ("default", "pages"):
+        caches[alias].clear()
+    yield
+    for alias in ("default", "pages"):
+        caches[alias].clear()
+
+
+@pytest.fixture
+def site():
+    return make_public_site(activities=30)
+
+
+def get(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return response, len(queries)
+
+
+def checkboxes(response, name: str) -> list[tuple[str, bool, str]]:
+    """Each checkbox of a filter as rendered: its value, whether it is checked, its label."""
+    found = re.findall(
+        rf'<input type="checkbox" name="{name}" value="([^"]*)" id="(id_{name}_\d+)"( checked)?>'
+        r'<label for="(id_\w+)">([^<]*)</label>',
+        response.content.decode(),
+    )
+    assert all(input_id == label_for for _, input_id, _, label_for, _ in found)
+    return [(value, bool(checked), unescape(label)) for value, _, checked, _, label in found]
+
+
+def test_a_new_filtered_page_asks_only_for_its_own_rows(client, site):
+    # The site's dates, the checkbox choices and the known filter values: once per version.
+    get(client, "/activiteiten/?actielijn=2&status=vertraagd&wie=SZW")
+
+    response, queries = get(client, "/activiteiten/?actielijn=1&status=loopt&wie=OCW&page=1")
+
+    # The selection's count, its page of rows, and the rows' actors: no query to check that
+    # actielijn 1, "loopt" and OCW exist.
+    assert queries == 3
+    assert ">Maatregelen nummer 0<" in response.text
+
+
+def test_a_new_status_is_a_filter_choice_on_the_next_page(client, site):
+    get(client, "/activiteiten/?status=loopt")
+    assert client.get("/activiteiten/?status=gepauzeerd").status_code == 400
+
+    paused = make_status("gepauzeerd", label="Gepauzeerd")
+    make_activity(action_line=site.action_lines[0], status=paused, title="Even stil")
+
+    response, _ = get(client, "/activiteiten/?status=gepauzeerd&page=1")
+    assert re.findall(r'activity-card__title"><a href="[^"]*">([^<]*)<', response.text) == [
+        "Even stil"
+    ]
+    assert ("gepauzeerd", True, "Gepauzeerd") in checkboxes(response, "status")
+
+
+def test_a_renamed_actor_shows_in_the_form_chips_and_cards_on_the_next_page(client, site):
+    before, _ = get(client, "/activiteiten/?wie=OCW")
+    assert ("OCW", True, "OCW – Ministerie van Onderwijs, Cultuur en Wetenschap") in checkboxes(
+        before, "wie"
+    )
+
+    Actor.objects.filter(code="OCW").update(name="Ministerie van OCW")
+    ocw = Actor.objects.get(code="OCW")
+    ocw.save()  # a committed change through the model: the data version changes
+
+    after, _ = get(client, "/activiteiten/?wie=OCW&page=1")
+    assert ("OCW", True, "OCW – Ministerie van OCW") in checkboxes(after, "wie")
+    assert ("SZW", False, "SZW – Ministerie van Sociale Zaken en Werkgelegenheid") in (
+        checkboxes(after, "wie")
+    )
+    assert '<span class="chip__label">Wie:</span> OCW – Ministerie van OCW<' in after.text
+    assert '<abbr title="Ministerie van OCW">OCW</abbr>' in after.text
