@@ -14,10 +14,11 @@ imports, so the resource checks them itself):
   ignored with a notice;
 - a row exported at an older version than the current one is refused, unless the editor left
   it untouched, in which case it is skipped (someone else's newer edit stays);
-- every change becomes a proposal (``measures.services.propose_changes``), applied through
-  ``save_activity`` once approved, so history and versions stay right;
-- the preview writes nothing at all; the confirmation checks every row again and writes in
-  one transaction, rolled back entirely if any row fails.
+- every change becomes a proposal (``measures.services.propose_many``, a batch of rows at a
+  time), applied with history and a new version once approved (a coordinator's at once);
+- the preview writes nothing at all; the confirmation locks the file's activities, checks
+  every row again and writes in one transaction, rolled back entirely if any row fails.
+  Both take a fixed number of queries per batch of rows, however long the file.
 """
 
 import csv
@@ -527,6 +528,8 @@ class UpdateRoundError(Error):
     def message(self) -> str:
         if isinstance(self.error, UpdateRoundFileError | services.EditConflict):
             return str(self.error)
+        if isinstance(self.error, services.ProposalBlocked):
+            return self.error.messages[0]
         return "Er ging iets mis bij het verwerken van deze rij. Er is niets gewijzigd."
 
 
@@ -566,6 +569,10 @@ class UpdateRoundResource(resources.ModelResource):
         skip_diff = True
         report_skipped = True
         use_transactions = True
+        # The confirmed rows are written in batches (bulk_update below), not one by one; this
+        # also spares the preview a savepoint per row.
+        use_bulk = True
+        batch_size = services.BATCH_SIZE
 
     def __init__(self, *, user=None, **kwargs):
         super().__init__(**kwargs)
@@ -573,6 +580,8 @@ class UpdateRoundResource(resources.ModelResource):
         self.notices: list[str] = []
         self.change_reason = "Bijwerkronde"
         self._checks: dict[int, RowCheck] = {}
+        self._confirming = False
+        self._values: dict[int, dict] = {}
 
     @classmethod
     def get_result_class(cls):
@@ -629,6 +638,10 @@ class UpdateRoundResource(resources.ModelResource):
 
     # Import -------------------------------------------------------------------------------
 
+    def import_data(self, dataset, dry_run=False, **kwargs):
+        self._confirming = not dry_run
+        return super().import_data(dataset, dry_run=dry_run, **kwargs)
+
     def before_import(self, dataset, **kwargs):
         self._check_headers(dataset)
         if kwargs.get("file_name"):
@@ -639,9 +652,14 @@ class UpdateRoundResource(resources.ModelResource):
         for number, key in enumerate(keys, start=1):
             if key:
                 self._lines_by_key.setdefault(key, []).append(number + 1)
+        activities = Activity.objects.all()
+        if self._confirming:
+            # Nobody changes them between these checks and the writes (PostgreSQL; SQLite
+            # has one writer at a time): a row is checked against the version it will change.
+            activities = activities.select_for_update(of=("self",))
         self._activities = {
             activity.slug: activity
-            for activity in Activity.objects.filter(slug__in=self._lines_by_key)
+            for activity in activities.filter(slug__in=self._lines_by_key)
             .select_related("action_line", "status")
             .prefetch_related(
                 Prefetch(
@@ -861,24 +879,31 @@ class UpdateRoundResource(resources.ModelResource):
         return not self._checks[self._line].values
 
     def save_instance(self, instance, is_create, row, **kwargs):
+        if is_create:  # get_or_init_instance never makes one; this guards that promise
+            raise ValueError("The update round never creates activities.")
         # The preview only reads. Every check is made above; writing each row and rolling it
         # back would cost queries per row and record history that is then thrown away.
         if not self._is_dry_run(kwargs):
+            self._values[instance.pk] = self._checks[self._line].values
             super().save_instance(instance, is_create, row, **kwargs)
 
-    def do_instance_save(self, instance, is_create):
-        if is_create:  # get_or_init_instance never makes one; this guards that promise
-            raise ValueError("The update round never creates activities.")
-        # A proposal, reviewed by a coordinator (a coordinator's own is applied at once). It
-        # answers the activity's request in an open round (reporting.rounds.signals).
-        services.propose_changes(
-            instance,
-            user=self.user,
-            base_version=instance.version,
-            changes=self._checks[self._line].values,
-            note=self.change_reason,
-            source="spreadsheet",
-        )
+    def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        """Write a batch of confirmed rows: each row's changes become a proposal, reviewed by a
+        coordinator (a coordinator's own are applied at once); they answer their activities'
+        requests in an open round (reporting.rounds.signals)."""
+        if not self.update_instances:
+            return
+        try:
+            services.propose_many(
+                [(activity, self._values[activity.pk]) for activity in self.update_instances],
+                user=self.user,
+                note=self.change_reason,
+                source="spreadsheet",
+            )
+        except Exception as error:
+            self.handle_import_error(result, error, raise_errors)
+        finally:
+            self.update_instances.clear()
 
     def after_import_row(self, row, row_result, **kwargs):
         check = self._checks.get(self._line, RowCheck())
