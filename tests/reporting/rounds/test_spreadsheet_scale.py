@@ -9,12 +9,14 @@ insert of more than about 49 history records in two; PostgreSQL never does. Up t
 
 import datetime
 import itertools
+import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from measures import services
 from measures.models import Activity, Proposal, ProposalState
 from reporting.rounds import services as round_services
 from reporting.rounds.models import Answer, RequestState, UpdateRequest
@@ -160,3 +162,91 @@ def test_a_coordinators_import_takes_the_same_queries_for_10_and_40_rows(
         )
 
     assert counts[10] == counts[40]
+
+
+def history_as_recorded(activity) -> tuple:
+    """What the latest history record of the activity says, the proposal's number left out."""
+    record = activity.history.latest()
+    return (
+        record.history_type,
+        record.history_user,
+        re.sub(r"voorstel \d+", "voorstel N", record.history_change_reason or ""),
+        record.version,
+        record.status_id,
+        record.explanation,
+        (record.start_year, record.end_year, record.end_quarter),
+        [link.actor.code for link in record.actors.order_by("position")],
+        activity.history.count(),
+    )
+
+
+def test_approving_a_selection_records_what_approving_one_records(
+    client, action_line, status, closed_status, ocw, szw, coordinator
+):
+    fatima = make_staff_member(ocw)
+    one, other = (
+        make_activity(action_line=action_line, status=status, actors=(szw, ocw)) for _ in range(2)
+    )
+    for activity in (one, other):
+        services.propose_changes(
+            activity,
+            user=fatima,
+            base_version=1,
+            changes={"status": closed_status, "timeframe_label": "Q2 2025", "explanation": "Af."},
+            note="Bijwerkronde, bestand ocw.xlsx",
+            source="spreadsheet",
+        )
+
+    services.approve_proposal(one.proposals.get(), user=coordinator)
+    client.force_login(coordinator)
+    client.post(
+        reverse("admin:measures_proposal_changelist"),
+        {"action": "approve_selected", "_selected_action": [other.proposals.get().pk]},
+    )
+
+    one.refresh_from_db()
+    other.refresh_from_db()
+    assert history_as_recorded(one) == history_as_recorded(other)
+    assert history_as_recorded(other)[:4] == (
+        "~",
+        fatima,
+        f"Bijwerkronde, bestand ocw.xlsx (voorstel N, goedgekeurd door {coordinator.username})",
+        2,
+    )
+    assert (other.version, other.updated_by, other.end_quarter) == (2, fatima, 2)
+
+
+@pytest.mark.django_db(transaction=True)  # real transactions, as in production
+def test_a_coordinators_file_with_a_row_changed_since_the_preview_writes_nothing(
+    client, action_line, status, closed_status, ocw
+):
+    coordinator = make_coordinator()
+    first, second = (
+        make_activity(action_line=action_line, status=status, actors=(ocw,)) for _ in range(2)
+    )
+    client.force_login(coordinator)
+    template = download_template(client)
+    preview = upload(client, filled_in_all(template))
+    assert len(preview.context["result"].changed_rows()) == 2
+    # Meanwhile a colleague saves the second activity.
+    second.explanation = "Intussen door een collega."
+    services.save_activity(second, user=make_coordinator(), base_version=1)
+    history = Activity.history.count()
+
+    response = confirm(client, preview)
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Er is niets geïmporteerd" in text
+    assert "gewijzigd sinds uw export" in text
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.version) == (status, 1)
+    assert (second.status, second.explanation) == (status, "Intussen door een collega.")
+    assert Activity.history.count() == history
+    assert not Proposal.objects.exists()
+
+
+def filled_in_all(template: bytes) -> bytes:
+    keys = [row[0] for row in xlsx_rows(template)[1:]]
+    return edit_xlsx(template, {(key, "Status"): "Afgerond" for key in keys})
