@@ -27,6 +27,7 @@ from django.utils.formats import date_format
 from django.utils.text import Truncator, capfirst
 
 from actionlines.models import ActionLine
+from napsite.bulk import update_rows
 
 from .models import (
     EXPLANATION_MAX_LENGTH,
@@ -686,7 +687,7 @@ def _apply_rows(applications: list[tuple[Activity, dict, object, str]]) -> None:
         activity._history_date = now
         activity._change_reason = reason or None
         activities.append(activity)
-    Activity.objects.bulk_update(
+    update_rows(
         activities,
         [
             "status",
@@ -709,7 +710,7 @@ def _apply_rows(applications: list[tuple[Activity, dict, object, str]]) -> None:
             activities, update=True, default_change_reason=None, batch_size=BATCH_SIZE
         )
     )
-    # bulk_update sends no signals: the public pages' cache must go all the same.
+    # A bulk write sends no signals: the public pages' cache must go all the same.
     transaction.on_commit(bump_data_version)
 
 
@@ -915,7 +916,7 @@ def approve_proposals(proposals, *, user) -> tuple[list[Proposal], list[StalePro
                 proposal.state = ProposalState.APPROVED
                 proposal.reviewed_by, proposal.reviewed_at = user, reviewed_at
                 proposal.applied_version = proposal.activity.version
-            Proposal.objects.bulk_update(
+            update_rows(
                 batch_approved,
                 ["state", "reviewed_by", "reviewed_at", "applied_version"],
                 batch_size=BATCH_SIZE,

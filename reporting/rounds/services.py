@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from measures import services as measures_services
 from measures.models import Activity, ProposalState
 from measures.page_cache import bump_data_version
+from napsite.bulk import update_rows
 from napsite.tasks import enqueue
 
 from ..models import ProgressReport
@@ -158,7 +159,7 @@ def answer_with_proposals(proposals) -> None:
             request.submitted_at = submitted_at
             request.submitted_by_id = proposal.proposed_by_id
             request.comment = ""
-        UpdateRequest.objects.bulk_update(
+        update_rows(
             requests,
             ["state", "answer", "proposal", "submitted_at", "submitted_by", "comment"],
             batch_size=measures_services.BATCH_SIZE,
