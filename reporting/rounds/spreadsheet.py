@@ -36,6 +36,7 @@ import tablib
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -335,6 +336,14 @@ class UpdateTemplateXLSX(base_formats.XLSX):
 UPDATE_ROUND_FORMATS = [UpdateTemplateXLSX, UpdateTemplateCSV]
 
 
+def read_upload(name: str, file_format: int) -> tablib.Dataset:
+    """The rows of an upload waiting in NAP_IMPORT_UPLOAD_DIR, read as the confirmation reads
+    them. Raises FileNotFoundError once it has been imported (and deleted) or has expired."""
+    input_format = UPDATE_ROUND_FORMATS[int(file_format)]()
+    storage = UploadStorage(name=name, read_mode=input_format.get_read_mode())
+    return input_format.create_dataset(storage.read())
+
+
 class UpdateTemplateExportForm(ExportForm):
     """The choice between the two formats of the template; XLSX unless asked otherwise."""
 
@@ -446,6 +455,22 @@ class UpdateRoundAdminMixin:
                 ]
                 self.message_user(request, errors[0], messages.ERROR)
                 return HttpResponseRedirect(reverse("admin:measures_activity_import"))
+            name, file_format = form.cleaned_data["import_file_name"], form.cleaned_data["format"]
+            rows = len(read_upload(name, file_format))
+            if rows > settings.NAP_IMPORT_BACKGROUND_ROWS:
+                # Too long for a request: the worker imports it, this page follows it.
+                from .import_jobs import queue_import
+
+                job = queue_import(
+                    user=request.user,
+                    upload=name,
+                    file_format=int(file_format),
+                    file_name=form.cleaned_data["original_file_name"],
+                    rows=rows,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:measures_activity_import_job", args=[job.pk])
+                )
         return super().process_import(request, **kwargs)
 
 
@@ -523,6 +548,48 @@ class UpdateRoundResult(Result):
         return [(error.number + 1, error.message) for row in self.rows for error in row.errors]
 
 
+def import_summary(result, user) -> str:
+    """What a confirmed import did, in a sentence (the message after it, or on its job's
+    page)."""
+    updated = len(result.changed_rows())
+    if services.review_required(user):
+        return (
+            f"Bijwerkronde verwerkt: wijzigingen voor {updated} activiteit(en) ingediend; die "
+            f"wachten op beoordeling door een coördinator. {result.unchanged_count()} ongewijzigd."
+        )
+    return (
+        f"Bijwerkronde verwerkt: {updated} activiteit(en) bijgewerkt, "
+        f"{result.unchanged_count()} ongewijzigd."
+    )
+
+
+def import_errors(result) -> list[str]:
+    """Why an import wrote nothing: each problem in a line, with its row where it has one."""
+    lines = [error.message for error in result.base_errors]
+    lines += [f"Rij {line}: {message}" for line, message in result.row_error_messages()]
+    for row in result.invalid_rows:
+        for column, messages_ in row.field_specific_errors.items():
+            lines += [f"Rij {row.number + 1}, {column}: {message}" for message in messages_]
+        lines += [f"Rij {row.number + 1}: {message}" for message in row.non_field_specific_errors]
+    return lines
+
+
+def log_import(result, user) -> None:
+    """The admin's log of the activities an import changed directly (a proposal records who
+    proposed what itself)."""
+    if services.review_required(user):
+        return
+    changed = [row.instance for row in result.changed_rows()]
+    if changed:
+        LogEntry.objects.log_actions(
+            user.pk,
+            changed,
+            CHANGE,
+            change_message="Bijgewerkt via de bijwerkronde (import).",
+            single_object=len(changed) == 1,
+        )
+
+
 class UpdateRoundError(Error):
     @property
     def message(self) -> str:
@@ -574,9 +641,14 @@ class UpdateRoundResource(resources.ModelResource):
         use_bulk = True
         batch_size = services.BATCH_SIZE
 
-    def __init__(self, *, user=None, **kwargs):
+    # How often a background import reports how far it got (see jobs.run_import).
+    PROGRESS_EVERY = 500
+
+    def __init__(self, *, user=None, progress=None, **kwargs):
         super().__init__(**kwargs)
         self.user = user or AnonymousUser()
+        # Called with the number of rows done so far, every PROGRESS_EVERY rows.
+        self.progress = progress
         self.notices: list[str] = []
         self.change_reason = "Bijwerkronde"
         self._checks: dict[int, RowCheck] = {}
@@ -734,6 +806,8 @@ class UpdateRoundResource(resources.ModelResource):
             row_result.blank = True
             return row_result
         self._line = kwargs["row_number"] + 1
+        if self.progress and kwargs["row_number"] % self.PROGRESS_EVERY == 0:
+            self.progress(kwargs["row_number"])
         return super().import_row(row, instance_loader, **kwargs)
 
     def before_import_row(self, row, **kwargs):
