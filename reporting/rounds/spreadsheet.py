@@ -456,21 +456,25 @@ class UpdateRoundAdminMixin:
                 self.message_user(request, errors[0], messages.ERROR)
                 return HttpResponseRedirect(reverse("admin:measures_activity_import"))
             name, file_format = form.cleaned_data["import_file_name"], form.cleaned_data["format"]
-            rows = len(read_upload(name, file_format))
-            if rows > settings.NAP_IMPORT_BACKGROUND_ROWS:
-                # Too long for a request: the worker imports it, this page follows it.
-                from .import_jobs import queue_import
+            dataset = read_upload(name, file_format)
+            if len(dataset) > settings.NAP_IMPORT_BACKGROUND_ROWS:
+                # Too long for a request: the worker imports it, its page follows it.
+                from .import_jobs import queue_import  # (which imports this module)
 
                 job = queue_import(
                     user=request.user,
                     upload=name,
                     file_format=int(file_format),
                     file_name=form.cleaned_data["original_file_name"],
-                    rows=rows,
+                    rows=len(dataset),
                 )
                 return HttpResponseRedirect(
                     reverse("admin:measures_activity_import_job", args=[job.pk])
                 )
+            # As the library's process_import, with the file read once.
+            result = self.process_dataset(dataset, form, request, **kwargs)
+            UploadStorage(name=name).remove()
+            return self.process_result(result, request)
         return super().process_import(request, **kwargs)
 
 
