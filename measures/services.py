@@ -27,6 +27,7 @@ from django.utils.formats import date_format
 from django.utils.text import Truncator, capfirst
 
 from actionlines.models import ActionLine
+from napsite.bulk import update_rows
 
 from .models import (
     EXPLANATION_MAX_LENGTH,
@@ -42,7 +43,15 @@ from .models import (
     Status,
 )
 from .page_cache import bump_data_version
-from .signals import proposal_reviewed, proposal_submitted, proposal_withdrawn, send_after_commit
+from .signals import (
+    proposal_reviewed,
+    proposal_submitted,
+    proposal_withdrawn,
+    proposals_approved,
+    proposals_submitted,
+    send_after_commit,
+    send_many_after_commit,
+)
 
 # What an editor is told about when someone else saved in between (derived fields such as
 # start_year follow from these, bookkeeping fields such as version are left out).
@@ -58,6 +67,9 @@ DESCRIBED_FIELDS = [
     "is_public",
 ]
 _SHOWN_CHARACTERS = 160
+# Writes of many activities at once (an import, approving a selection) go in batches of this
+# many: a fixed number of queries per batch, and no statement with tens of thousands of values.
+BATCH_SIZE = 1000
 
 
 class EditConflict(Exception):
@@ -266,17 +278,7 @@ def record_history(activities: list[Activity], *, update: bool = False, reason: 
     records = Activity.history.bulk_history_create(
         activities, update=update, default_change_reason=reason
     )
-    by_activity = {record.id: record for record in records}
-    HistoricalActivityActor.objects.bulk_create(
-        HistoricalActivityActor(
-            history=by_activity[link.activity_id],
-            id=link.pk,
-            activity_id=link.activity_id,
-            actor_id=link.actor_id,
-            position=link.position,
-        )
-        for link in ActivityActor.objects.filter(activity__in=by_activity)
-    )
+    by_activity = _record_actors(records)
     first_dates = dict(
         Activity.history.filter(id__in=by_activity)
         .values("id")
@@ -291,6 +293,27 @@ def record_history(activities: list[Activity], *, update: bool = False, reason: 
     for footnote in footnotes:
         footnote._history_date = first_dates[footnote.activity_id]
     Footnote.history.bulk_history_create(footnotes, default_change_reason=reason)
+
+
+def _record_actors(records) -> dict:
+    """Snapshot each activity's current actors into its new history record, as
+    django-simple-history does on ``save()`` (its bulk writes leave them out). Returns the
+    records by activity id. Two queries, however many records."""
+    by_activity = {record.id: record for record in records}
+    HistoricalActivityActor.objects.bulk_create(
+        (
+            HistoricalActivityActor(
+                history=by_activity[link.activity_id],
+                id=link.pk,
+                activity_id=link.activity_id,
+                actor_id=link.actor_id,
+                position=link.position,
+            )
+            for link in ActivityActor.objects.filter(activity__in=by_activity)
+        ),
+        batch_size=BATCH_SIZE,
+    )
+    return by_activity
 
 
 def change_status(activities: QuerySet, *, status: Status, note: str, user) -> list[Proposal]:
@@ -619,6 +642,164 @@ def propose_changes(
     return proposal
 
 
+# The fields a proposal can change with a write to the activity row alone (no actors, no
+# footnotes): those many proposals can be applied in one bulk write.
+ROW_FIELDS = ("status", "timeframe_label", "explanation", "deviates_from_plan")
+
+
+def _batches(items: list, size: int = BATCH_SIZE):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _locked(activity_ids) -> dict[int, Activity]:
+    """The activities, locked until the transaction ends (SELECT … FOR UPDATE on PostgreSQL;
+    SQLite's IMMEDIATE transactions allow one writer at a time anyway)."""
+    return {
+        activity.pk: activity
+        for activity in Activity.objects.select_for_update(of=("self",))
+        .select_related("status")
+        .filter(pk__in=activity_ids)
+    }
+
+
+def _apply_rows(applications: list[tuple[Activity, dict, object, str]]) -> None:
+    """``_apply`` for many activities at once, for the ``ROW_FIELDS`` only: one bulk update,
+    the history records in bulk (with the actors, the user and the reason a ``save()`` records)
+    and each activity one version up. ``applications``: (activity as locked and checked by
+    the caller, values in JSON form, user, reason)."""
+    statuses = {}
+    if any("status" in values for _, values, _, _ in applications):
+        statuses = {status.code: status for status in Status.objects.all()}
+    now = timezone.now()
+    activities = []
+    for activity, values, user, reason in applications:
+        if "status" in values:
+            activity.status = statuses[values["status"]]
+        for name in ("timeframe_label", "explanation", "deviates_from_plan"):
+            if name in values:
+                setattr(activity, name, values[name])
+        activity.apply_timeframe_label()
+        activity.version += 1
+        activity.updated_at = activity.confirmed_at = now
+        activity.updated_by = user
+        activity._history_user = user
+        activity._history_date = now
+        activity._change_reason = reason or None
+        activities.append(activity)
+    update_rows(
+        activities,
+        [
+            "status",
+            "timeframe_label",
+            "start_year",
+            "start_quarter",
+            "end_year",
+            "end_quarter",
+            "explanation",
+            "deviates_from_plan",
+            "version",
+            "updated_at",
+            "confirmed_at",
+            "updated_by",
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    _record_actors(
+        Activity.history.bulk_history_create(
+            activities, update=True, default_change_reason=None, batch_size=BATCH_SIZE
+        )
+    )
+    # A bulk write sends no signals: the public pages' cache must go all the same.
+    transaction.on_commit(bump_data_version)
+
+
+def propose_many(
+    changes: list[tuple[Activity, Mapping[str, object]]],
+    *,
+    user,
+    note: str = "",
+    source: str = ProposalSource.FORM,
+) -> list[Proposal]:
+    """``propose_changes`` for many activities at once, all or none, in a fixed number of
+    queries per ``BATCH_SIZE`` activities: an update-round import.
+
+    ``changes``: (activity, field → new value), with the activity's ``version`` the version
+    the change started from; only ``ROW_FIELDS``. Every activity is locked and its version
+    checked before anything is written: one changed by someone else since raises
+    ``EditConflict``, one with a proposal waiting ``ProposalBlocked``, and nothing of the
+    whole call stays. Sends ``proposals_submitted`` once after the commit.
+    """
+    if source not in ProposalSource.values:
+        raise ValueError(f"Unknown proposal source {source!r}.")
+    if any(name not in ROW_FIELDS for _, values in changes for name in values):
+        raise ValueError(f"propose_many changes only {', '.join(ROW_FIELDS)}.")
+    cleaned = [(activity, activity.version, clean_changes(values)) for activity, values in changes]
+    review = review_required(user)
+    note = note.strip()
+    proposals = []
+    with transaction.atomic():
+        for batch in _batches(cleaned):
+            ids = [activity.pk for activity, _, _ in batch]
+            editable = set(
+                Activity.objects.editable_by(user).filter(pk__in=ids).values_list("pk", flat=True)
+            )
+            if editable != set(ids):
+                raise PermissionDenied
+            stored = _locked(ids)
+            made, applications = [], []
+            for activity, base_version, new in batch:
+                current = stored[activity.pk]
+                if current.version != base_version:
+                    raise EditConflict(activity.pk, base_version)
+                old = proposable_values(current, new)
+                diff = {
+                    name: {"old": old[name], "new": value}
+                    for name, value in new.items()
+                    if old[name] != value
+                }
+                if not diff:
+                    raise ValidationError("Er is niets gewijzigd.", code="unchanged")
+                proposal = Proposal(
+                    activity=current,
+                    proposed_by=user,
+                    base_version=base_version,
+                    changes=diff,
+                    note=note,
+                    source=source,
+                )
+                if not review:
+                    applications.append(
+                        (current, {n: d["new"] for n, d in diff.items()}, user, note)
+                    )
+                made.append(proposal)
+            if review:
+                pending = (
+                    Proposal.objects.pending()
+                    .filter(activity__in=ids)
+                    .select_related("activity", "proposed_by")
+                    .first()
+                )
+                if pending is not None:
+                    raise ProposalBlocked(pending)
+            else:
+                _apply_rows(applications)
+                reviewed_at = timezone.now()
+                for proposal in made:
+                    proposal.state = ProposalState.APPLIED
+                    proposal.reviewed_by, proposal.reviewed_at = user, reviewed_at
+                    proposal.applied_version = proposal.activity.version
+            try:
+                with transaction.atomic():
+                    Proposal.objects.bulk_create(made)
+            except IntegrityError as error:
+                # Another proposal was made in the same instant (one pending per activity).
+                raise ProposalBlocked() from error
+            proposals.extend(made)
+        send_many_after_commit(proposals_submitted, proposals)
+    return proposals
+
+
 def _require_reviewer(user) -> None:
     if not user.has_perm("measures.review_proposal"):
         raise PermissionDenied
@@ -643,6 +824,12 @@ def changed_since(proposal: Proposal, activity: Activity) -> list[str]:
     return [name for name, change in proposal.changes.items() if now[name] != change["old"]]
 
 
+def _approval_reason(proposal: Proposal, reviewer) -> str:
+    """The reason in the history of an approved proposal's change."""
+    approval = f"voorstel {proposal.pk}, goedgekeurd door {_user_name(reviewer)}"
+    return f"{proposal.note} ({approval})" if proposal.note else capfirst(approval)
+
+
 def approve_proposal(proposal: Proposal, *, user, seen_version: int | None = None) -> Activity:
     """Apply a pending proposal through ``save_activity``, with history, and mark it approved.
 
@@ -661,12 +848,11 @@ def approve_proposal(proposal: Proposal, *, user, seen_version: int | None = Non
         fields = changed_since(proposal, activity)
         if fields and seen_version != activity.version:
             raise StaleProposal(proposal, activity.version, fields)
-        approval = f"voorstel {proposal.pk}, goedgekeurd door {_user_name(user)}"
         _apply(
             activity,
             {name: change["new"] for name, change in proposal.changes.items()},
             user=proposal.proposed_by,
-            reason=f"{proposal.note} ({approval})" if proposal.note else capfirst(approval),
+            reason=_approval_reason(proposal, user),
         )
         proposal.state = ProposalState.APPROVED
         proposal.reviewed_by, proposal.reviewed_at = user, timezone.now()
@@ -677,22 +863,66 @@ def approve_proposal(proposal: Proposal, *, user, seen_version: int | None = Non
 
 
 def approve_proposals(proposals, *, user) -> tuple[list[Proposal], list[StaleProposal]]:
-    """Approve each pending proposal of the selection, each in its own transaction.
+    """Approve the pending proposals of the selection, all or none, in a fixed number of
+    queries per ``BATCH_SIZE`` proposals (those that change actors or footnotes one by one).
 
-    Returns the approved proposals and, for those that cannot be approved blindly (stale,
-    see ``approve_proposal``), the reasons; those stay pending for a look of their own.
+    Each is applied as ``approve_proposal`` applies it: the proposer as the history's author,
+    the proposal and approver in its reason. Returns the approved proposals and, for those
+    that cannot be approved blindly (stale, see ``approve_proposal``), the reasons; those stay
+    pending for a look of their own. Sends ``proposals_approved`` once after the commit.
     """
     _require_reviewer(user)
     approved, stale = [], []
-    for proposal in proposals.pending().order_by("created_at", "pk"):
-        try:
-            approve_proposal(proposal, user=user)
-        except StaleProposal as refusal:
-            stale.append(refusal)
-        except ProposalNotPending:
-            continue  # dealt with by someone else meanwhile
-        else:
-            approved.append(proposal)
+    selected = list(proposals.pending().order_by("created_at", "pk").values_list("pk", flat=True))
+    with transaction.atomic():
+        for batch in _batches(selected):
+            # Locked, and read again: one dealt with by someone else meanwhile is left out.
+            locked = list(
+                Proposal.objects.select_for_update(of=("self",))
+                .pending()
+                .filter(pk__in=batch)
+                .select_related("proposed_by")
+                .order_by("created_at", "pk")
+            )
+            activities = _locked([proposal.activity_id for proposal in locked])
+            applications, batch_approved = [], []
+            for proposal in locked:
+                activity = activities[proposal.activity_id]
+                proposal.activity = activity
+                if any(name not in ROW_FIELDS for name in proposal.changes):
+                    try:
+                        approve_proposal(proposal, user=user)
+                    except StaleProposal as refusal:
+                        stale.append(refusal)
+                    else:
+                        approved.append(proposal)
+                    continue
+                fields = changed_since(proposal, activity)
+                if fields:
+                    stale.append(StaleProposal(proposal, activity.version, fields))
+                    continue
+                applications.append(
+                    (
+                        activity,
+                        {name: change["new"] for name, change in proposal.changes.items()},
+                        proposal.proposed_by,
+                        _approval_reason(proposal, user),
+                    )
+                )
+                batch_approved.append(proposal)
+            _apply_rows(applications)
+            reviewed_at = timezone.now()
+            for proposal in batch_approved:
+                proposal.state = ProposalState.APPROVED
+                proposal.reviewed_by, proposal.reviewed_at = user, reviewed_at
+                proposal.applied_version = proposal.activity.version
+            update_rows(
+                batch_approved,
+                ["state", "reviewed_by", "reviewed_at", "applied_version"],
+                batch_size=BATCH_SIZE,
+            )
+            approved.extend(batch_approved)
+            send_many_after_commit(proposals_approved, batch_approved)
     return approved, stale
 
 

@@ -9,6 +9,13 @@ after the commit, with ``proposal=`` the proposal in its new state:
 - ``proposal_reviewed``: a coordinator approved ("goedgekeurd") or returned
   ("teruggestuurd") a proposal;
 - ``proposal_withdrawn``: the proposer took a pending proposal back ("ingetrokken").
+
+Changes made many at once (an update-round import, approving a selection) send one signal
+for all of them instead, with ``proposals=`` the list, so that what follows them can do so in
+a fixed number of queries:
+
+- ``proposals_submitted``: as ``proposal_submitted``, for each of the proposals;
+- ``proposals_approved``: as ``proposal_reviewed``, for proposals that were all approved.
 """
 
 from django.db import transaction
@@ -28,10 +35,17 @@ PUBLIC_MODELS = (ActionLine, Activity, ActivityActor, Actor, Footnote, Status)
 proposal_submitted = Signal()
 proposal_reviewed = Signal()
 proposal_withdrawn = Signal()
+proposals_submitted = Signal()
+proposals_approved = Signal()
 
 
 def send_after_commit(signal: Signal, proposal) -> None:
     transaction.on_commit(lambda: signal.send(sender=type(proposal), proposal=proposal))
+
+
+def send_many_after_commit(signal: Signal, proposals: list) -> None:
+    if proposals:
+        transaction.on_commit(lambda: signal.send(sender=type(proposals[0]), proposals=proposals))
 
 
 def data_changed(sender, using=None, **kwargs) -> None:

@@ -343,6 +343,9 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 # An update-round file is refused above this number of rows (its size limit, NAP_IMPORT_MAX_BYTES,
 # sits with the other upload limits below).
 NAP_IMPORT_MAX_ROWS = env_int("NAP_IMPORT_MAX_ROWS", 10_000, minimum=1)
+# A confirmed file of more rows than this is imported by the worker (the task queue), not in
+# the request; its page shows how far it has got.
+NAP_IMPORT_BACKGROUND_ROWS = env_int("NAP_IMPORT_BACKGROUND_ROWS", 2_000, minimum=1)
 # An .xlsx is a zip: it is refused before it is unpacked when its parts would unpack to more
 # than this many bytes in all, or one part to more than this many times its packed size (a
 # filled-in template unpacks to a few megabytes at most, at a ratio of about 5 to 20).

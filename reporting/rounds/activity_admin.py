@@ -7,19 +7,19 @@ views. Everything else of the activity admin, its rights included, is inherited.
 """
 
 from django.contrib import admin, messages
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.timezone import localdate
 from import_export.admin import ImportExportMixin
 
-from measures import services
 from measures.admin import ActivityAdmin
 from measures.models import Activity
 
-from . import spreadsheet
+from . import import_jobs, spreadsheet
+from .models import ImportJob
 
 
 class SpreadsheetActivityAdmin(spreadsheet.UpdateRoundAdminMixin, ImportExportMixin, ActivityAdmin):
@@ -32,6 +32,28 @@ class SpreadsheetActivityAdmin(spreadsheet.UpdateRoundAdminMixin, ImportExportMi
     export_template_name = "admin/measures/activity/export.html"
     import_export_change_list_template = "admin/measures/activity/change_list.html"
     to_encoding = "utf-8-sig"  # a BOM, or Excel mangles accented letters in the CSV
+
+    def get_urls(self):
+        own = [
+            path(
+                "import/<int:pk>/",
+                self.admin_site.admin_view(self.import_job_view),
+                name="measures_activity_import_job",
+            )
+        ]
+        return own + super().get_urls()
+
+    def import_job_view(self, request, pk: int):
+        """How far a file imported in the background has got, and how it ended."""
+        job = get_object_or_404(ImportJob, pk=pk, requested_by=request.user)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Bijwerkronde importeren",
+            "opts": self.opts,
+            "job": job,
+            "rows_done": import_jobs.rows_done(job),
+        }
+        return TemplateResponse(request, "admin/measures/activity/import_job.html", context)
 
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
@@ -89,33 +111,10 @@ class SpreadsheetActivityAdmin(spreadsheet.UpdateRoundAdminMixin, ImportExportMi
         return super().process_result(result, request)
 
     def add_success_message(self, result, request):
-        updated = len(result.changed_rows())
-        if services.review_required(request.user):
-            self.message_user(
-                request,
-                f"Bijwerkronde verwerkt: wijzigingen voor {updated} activiteit(en) ingediend; "
-                "die wachten op beoordeling door een coördinator. "
-                f"{result.unchanged_count()} ongewijzigd.",
-            )
-            return
-        self.message_user(
-            request,
-            f"Bijwerkronde verwerkt: {updated} activiteit(en) bijgewerkt, "
-            f"{result.unchanged_count()} ongewijzigd.",
-        )
+        self.message_user(request, spreadsheet.import_summary(result, request.user))
 
     def generate_log_entries(self, result, request):
-        if services.review_required(request.user):
-            return  # nothing changed yet: the proposals record who proposed what
-        changed = [row.instance for row in result.changed_rows()]
-        if changed:
-            LogEntry.objects.log_actions(
-                request.user.pk,
-                changed,
-                CHANGE,
-                change_message="Bijgewerkt via de bijwerkronde (import).",
-                single_object=len(changed) == 1,
-            )
+        spreadsheet.log_import(result, request.user)
 
 
 admin.site.unregister(Activity)

@@ -218,3 +218,45 @@ class MailPreference(models.Model):
 
     def __str__(self) -> str:
         return f"E-mailvoorkeur van {self.user}"
+
+
+class ImportState(models.TextChoices):
+    WAITING = "wachtend", "Wacht op de achtergrondverwerking"
+    BUSY = "bezig", "Bezig"
+    DONE = "klaar", "Verwerkt"
+    REFUSED = "geweigerd", "Niets geïmporteerd"
+    FAILED = "mislukt", "Mislukt"
+
+
+class ImportJob(models.Model):
+    """A confirmed update-round file too long to import in the request
+    (``NAP_IMPORT_BACKGROUND_ROWS``): the worker imports it (``jobs.run_import``), all or
+    nothing as in the request, and its page shows how far it got and how it ended."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="door"
+    )
+    requested_at = models.DateTimeField("aangevraagd", default=timezone.now)
+    file_name = models.CharField("bestand", max_length=255)
+    # The upload waiting in NAP_IMPORT_UPLOAD_DIR, deleted once the job has ended.
+    upload = models.CharField("upload", max_length=64)
+    file_format = models.PositiveSmallIntegerField("formaat")
+    rows = models.PositiveIntegerField("rijen")
+    state = models.CharField(
+        "stand", max_length=10, choices=ImportState.choices, default=ImportState.WAITING
+    )
+    summary = models.TextField("uitkomst", blank=True)
+    errors = models.JSONField("fouten", default=list, blank=True)
+    finished_at = models.DateTimeField("klaar op", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = "import op de achtergrond"
+        verbose_name_plural = "imports op de achtergrond"
+
+    def __str__(self) -> str:
+        return f"Import van {self.file_name}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (ImportState.DONE, ImportState.REFUSED, ImportState.FAILED)

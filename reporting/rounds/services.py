@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from measures import services as measures_services
 from measures.models import Activity, ProposalState
 from measures.page_cache import bump_data_version
+from napsite.bulk import update_rows
 from napsite.tasks import enqueue
 
 from ..models import ProgressReport
@@ -139,6 +140,39 @@ def answer_with_proposal(proposal) -> None:
         submitted_by_id=proposal.proposed_by_id,
         comment="",
     )
+
+
+def answer_with_proposals(proposals) -> None:
+    """``answer_with_proposal`` for many new proposals at once (an import), in a fixed number
+    of queries per batch."""
+    for start in range(0, len(proposals), measures_services.BATCH_SIZE):
+        batch = {p.activity_id: p for p in proposals[start : start + measures_services.BATCH_SIZE]}
+        requests = list(
+            UpdateRequest.objects.in_open_rounds().awaiting_answer().filter(activity_id__in=batch)
+        )
+        submitted_at = timezone.now()
+        for request in requests:
+            proposal = batch[request.activity_id]
+            request.state = STATE_OF_PROPOSAL[proposal.state]
+            request.answer = Answer.CHANGED
+            request.proposal = proposal
+            request.submitted_at = submitted_at
+            request.submitted_by_id = proposal.proposed_by_id
+            request.comment = ""
+        update_rows(
+            requests,
+            ["state", "answer", "proposal", "submitted_at", "submitted_by", "comment"],
+            batch_size=measures_services.BATCH_SIZE,
+        )
+
+
+def follow_approvals(proposals) -> None:
+    """``follow_review`` for many approved proposals at once: their requests are approved."""
+    for start in range(0, len(proposals), measures_services.BATCH_SIZE):
+        batch = proposals[start : start + measures_services.BATCH_SIZE]
+        UpdateRequest.objects.filter(proposal__in=batch).exclude(
+            state=RequestState.APPROVED
+        ).update(state=RequestState.APPROVED, comment="")
 
 
 def follow_review(proposal) -> list[int]:

@@ -14,10 +14,11 @@ imports, so the resource checks them itself):
   ignored with a notice;
 - a row exported at an older version than the current one is refused, unless the editor left
   it untouched, in which case it is skipped (someone else's newer edit stays);
-- every change becomes a proposal (``measures.services.propose_changes``), applied through
-  ``save_activity`` once approved, so history and versions stay right;
-- the preview writes nothing at all; the confirmation checks every row again and writes in
-  one transaction, rolled back entirely if any row fails.
+- every change becomes a proposal (``measures.services.propose_many``, a batch of rows at a
+  time), applied with history and a new version once approved (a coordinator's at once);
+- the preview writes nothing at all; the confirmation locks the file's activities, checks
+  every row again and writes in one transaction, rolled back entirely if any row fails.
+  Both take a fixed number of queries per batch of rows, however long the file.
 """
 
 import csv
@@ -35,6 +36,7 @@ import tablib
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -334,6 +336,14 @@ class UpdateTemplateXLSX(base_formats.XLSX):
 UPDATE_ROUND_FORMATS = [UpdateTemplateXLSX, UpdateTemplateCSV]
 
 
+def read_upload(name: str, file_format: int) -> tablib.Dataset:
+    """The rows of an upload waiting in NAP_IMPORT_UPLOAD_DIR, read as the confirmation reads
+    them. Raises FileNotFoundError once it has been imported (and deleted) or has expired."""
+    input_format = UPDATE_ROUND_FORMATS[int(file_format)]()
+    storage = UploadStorage(name=name, read_mode=input_format.get_read_mode())
+    return input_format.create_dataset(storage.read())
+
+
 class UpdateTemplateExportForm(ExportForm):
     """The choice between the two formats of the template; XLSX unless asked otherwise."""
 
@@ -445,6 +455,26 @@ class UpdateRoundAdminMixin:
                 ]
                 self.message_user(request, errors[0], messages.ERROR)
                 return HttpResponseRedirect(reverse("admin:measures_activity_import"))
+            name, file_format = form.cleaned_data["import_file_name"], form.cleaned_data["format"]
+            dataset = read_upload(name, file_format)
+            if len(dataset) > settings.NAP_IMPORT_BACKGROUND_ROWS:
+                # Too long for a request: the worker imports it, its page follows it.
+                from .import_jobs import queue_import  # (which imports this module)
+
+                job = queue_import(
+                    user=request.user,
+                    upload=name,
+                    file_format=int(file_format),
+                    file_name=form.cleaned_data["original_file_name"],
+                    rows=len(dataset),
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:measures_activity_import_job", args=[job.pk])
+                )
+            # As the library's process_import, with the file read once.
+            result = self.process_dataset(dataset, form, request, **kwargs)
+            UploadStorage(name=name).remove()
+            return self.process_result(result, request)
         return super().process_import(request, **kwargs)
 
 
@@ -522,11 +552,55 @@ class UpdateRoundResult(Result):
         return [(error.number + 1, error.message) for row in self.rows for error in row.errors]
 
 
+def import_summary(result, user) -> str:
+    """What a confirmed import did, in a sentence (the message after it, or on its job's
+    page)."""
+    updated = len(result.changed_rows())
+    if services.review_required(user):
+        return (
+            f"Bijwerkronde verwerkt: wijzigingen voor {updated} activiteit(en) ingediend; die "
+            f"wachten op beoordeling door een coördinator. {result.unchanged_count()} ongewijzigd."
+        )
+    return (
+        f"Bijwerkronde verwerkt: {updated} activiteit(en) bijgewerkt, "
+        f"{result.unchanged_count()} ongewijzigd."
+    )
+
+
+def import_errors(result) -> list[str]:
+    """Why an import wrote nothing: each problem in a line, with its row where it has one."""
+    lines = [error.message for error in result.base_errors]
+    lines += [f"Rij {line}: {message}" for line, message in result.row_error_messages()]
+    for row in result.invalid_rows:
+        for column, messages_ in row.field_specific_errors.items():
+            lines += [f"Rij {row.number + 1}, {column}: {message}" for message in messages_]
+        lines += [f"Rij {row.number + 1}: {message}" for message in row.non_field_specific_errors]
+    return lines
+
+
+def log_import(result, user) -> None:
+    """The admin's log of the activities an import changed directly (a proposal records who
+    proposed what itself)."""
+    if services.review_required(user):
+        return
+    changed = [row.instance for row in result.changed_rows()]
+    if changed:
+        LogEntry.objects.log_actions(
+            user.pk,
+            changed,
+            CHANGE,
+            change_message="Bijgewerkt via de bijwerkronde (import).",
+            single_object=len(changed) == 1,
+        )
+
+
 class UpdateRoundError(Error):
     @property
     def message(self) -> str:
         if isinstance(self.error, UpdateRoundFileError | services.EditConflict):
             return str(self.error)
+        if isinstance(self.error, services.ProposalBlocked):
+            return self.error.messages[0]
         return "Er ging iets mis bij het verwerken van deze rij. Er is niets gewijzigd."
 
 
@@ -566,13 +640,24 @@ class UpdateRoundResource(resources.ModelResource):
         skip_diff = True
         report_skipped = True
         use_transactions = True
+        # The confirmed rows are written in batches (bulk_update below), not one by one; this
+        # also spares the preview a savepoint per row.
+        use_bulk = True
+        batch_size = services.BATCH_SIZE
 
-    def __init__(self, *, user=None, **kwargs):
+    # How often a background import reports how far it got (see jobs.run_import).
+    PROGRESS_EVERY = 500
+
+    def __init__(self, *, user=None, progress=None, **kwargs):
         super().__init__(**kwargs)
         self.user = user or AnonymousUser()
+        # Called with the number of rows done so far, every PROGRESS_EVERY rows.
+        self.progress = progress
         self.notices: list[str] = []
         self.change_reason = "Bijwerkronde"
         self._checks: dict[int, RowCheck] = {}
+        self._confirming = False
+        self._values: dict[int, dict] = {}
 
     @classmethod
     def get_result_class(cls):
@@ -629,6 +714,10 @@ class UpdateRoundResource(resources.ModelResource):
 
     # Import -------------------------------------------------------------------------------
 
+    def import_data(self, dataset, dry_run=False, **kwargs):
+        self._confirming = not dry_run
+        return super().import_data(dataset, dry_run=dry_run, **kwargs)
+
     def before_import(self, dataset, **kwargs):
         self._check_headers(dataset)
         if kwargs.get("file_name"):
@@ -639,9 +728,14 @@ class UpdateRoundResource(resources.ModelResource):
         for number, key in enumerate(keys, start=1):
             if key:
                 self._lines_by_key.setdefault(key, []).append(number + 1)
+        activities = Activity.objects.all()
+        if self._confirming:
+            # Nobody changes them between these checks and the writes (PostgreSQL; SQLite
+            # has one writer at a time): a row is checked against the version it will change.
+            activities = activities.select_for_update(of=("self",))
         self._activities = {
             activity.slug: activity
-            for activity in Activity.objects.filter(slug__in=self._lines_by_key)
+            for activity in activities.filter(slug__in=self._lines_by_key)
             .select_related("action_line", "status")
             .prefetch_related(
                 Prefetch(
@@ -716,6 +810,8 @@ class UpdateRoundResource(resources.ModelResource):
             row_result.blank = True
             return row_result
         self._line = kwargs["row_number"] + 1
+        if self.progress and kwargs["row_number"] % self.PROGRESS_EVERY == 0:
+            self.progress(kwargs["row_number"])
         return super().import_row(row, instance_loader, **kwargs)
 
     def before_import_row(self, row, **kwargs):
@@ -861,24 +957,31 @@ class UpdateRoundResource(resources.ModelResource):
         return not self._checks[self._line].values
 
     def save_instance(self, instance, is_create, row, **kwargs):
+        if is_create:  # get_or_init_instance never makes one; this guards that promise
+            raise ValueError("The update round never creates activities.")
         # The preview only reads. Every check is made above; writing each row and rolling it
         # back would cost queries per row and record history that is then thrown away.
         if not self._is_dry_run(kwargs):
+            self._values[instance.pk] = self._checks[self._line].values
             super().save_instance(instance, is_create, row, **kwargs)
 
-    def do_instance_save(self, instance, is_create):
-        if is_create:  # get_or_init_instance never makes one; this guards that promise
-            raise ValueError("The update round never creates activities.")
-        # A proposal, reviewed by a coordinator (a coordinator's own is applied at once). It
-        # answers the activity's request in an open round (reporting.rounds.signals).
-        services.propose_changes(
-            instance,
-            user=self.user,
-            base_version=instance.version,
-            changes=self._checks[self._line].values,
-            note=self.change_reason,
-            source="spreadsheet",
-        )
+    def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        """Write a batch of confirmed rows: each row's changes become a proposal, reviewed by a
+        coordinator (a coordinator's own are applied at once); they answer their activities'
+        requests in an open round (reporting.rounds.signals)."""
+        if not self.update_instances:
+            return
+        try:
+            services.propose_many(
+                [(activity, self._values[activity.pk]) for activity in self.update_instances],
+                user=self.user,
+                note=self.change_reason,
+                source="spreadsheet",
+            )
+        except Exception as error:
+            self.handle_import_error(result, error, raise_errors)
+        finally:
+            self.update_instances.clear()
 
     def after_import_row(self, row, row_result, **kwargs):
         check = self._checks.get(self._line, RowCheck())
