@@ -107,7 +107,7 @@ def document_failed(error: Exception, document_id: int, requested_at) -> None:
 def fail_overdue_documents() -> str:
     """Documents whose job ran past ``NAP_TASK_TIMEOUT``: the worker stopped that job and does
     not retry it (napsite.tasks), so nothing else would ever end their "wordt gemaakt". The
-    worker runs this every five minutes (schedule: migration 0008)."""
+    worker runs this every five minutes (schedule: migration 0009)."""
     # A minute's grace: the worker stops a job at the timeout, a little after it started.
     cutoff = timezone.now() - timedelta(seconds=settings.NAP_TASK_TIMEOUT + 60)
     minutes = max(1, round(settings.NAP_TASK_TIMEOUT / 60))

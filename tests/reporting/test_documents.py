@@ -204,7 +204,7 @@ def test_a_document_whose_job_hit_the_time_limit_is_reported_failed_not_made_for
     client, published, settings
 ):
     settings.NAP_TASK_TIMEOUT = 600
-    migration = importlib.import_module("reporting.migrations.0008_plan_overdue_documents")
+    migration = importlib.import_module("reporting.migrations.0009_plan_overdue_documents")
     Schedule.objects.filter(name=migration.OVERDUE_DOCUMENTS).delete()
     migration.plan_overdue_documents(apps, schema_editor=None)
     migration.plan_overdue_documents(apps, schema_editor=None)

@@ -24,7 +24,7 @@ def plan_overdue_documents(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reporting", "0007_progressreport_update_round"),
+        ("reporting", "0008_importjob"),
         ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
     ]
 
