@@ -660,6 +660,7 @@ def _locked(activity_ids) -> dict[int, Activity]:
         for activity in Activity.objects.select_for_update(of=("self",))
         .select_related("status")
         .filter(pk__in=activity_ids)
+        .order_by("pk")  # one lock order for everyone: no deadlock between two imports
     }
 
 

@@ -112,17 +112,22 @@ def fail_overdue_documents() -> str:
     cutoff = timezone.now() - timedelta(seconds=settings.NAP_TASK_TIMEOUT + 60)
     minutes = max(1, round(settings.NAP_TASK_TIMEOUT / 60))
     overdue = ReportDocument.objects.filter(state=DocumentState.BUSY, started_at__lt=cutoff)
+    error = (
+        f"Het maken duurde langer dan {minutes} minuten en is gestopt. Probeer het opnieuw met "
+        "“Maak document”; blijft het mislukken, geef dit dan door aan de beheerders van de site "
+        "(de tijdslimiet is NAP_TASK_TIMEOUT)."
+    )
+    failed = 0
     for document in overdue:
-        document.state = DocumentState.FAILED
-        document.finished_at = timezone.now()
-        document.error = (
-            f"Het maken duurde langer dan {minutes} minuten en is gestopt. Probeer het opnieuw "
-            "met “Maak document”; blijft het mislukken, geef dit dan door aan de beheerders van "
-            "de site (de tijdslimiet is NAP_TASK_TIMEOUT)."
+        # Only while it is still this request's job, still "bezig": a new request or a file
+        # stored meanwhile stays as it is.
+        failed += (
+            _current(document.pk, document.requested_at)
+            .filter(state=DocumentState.BUSY)
+            .update(state=DocumentState.FAILED, finished_at=timezone.now(), error=error)
         )
-        document.save(update_fields=["state", "finished_at", "error"])
         logger.error("Report document %s stopped at the time limit", document.pk)
-    return f"{len(overdue)} vastgelopen document(en) als mislukt gemeld."
+    return f"{failed} vastgelopen document(en) als mislukt gemeld."
 
 
 def _technical(error: Exception) -> str:

@@ -58,9 +58,10 @@ def queue_import(*, user, upload: str, file_format: int, file_name: str, rows: i
 
 def run_import(job_id: int) -> str:
     job = ImportJob.objects.select_related("requested_by").get(pk=job_id)
-    if job.is_finished:
+    # A job may run twice (napsite.tasks): only an unfinished one is taken up, and its
+    # outcome is written only while it is unfinished (see _finish).
+    if not _unfinished(job_id).update(state=ImportState.BUSY):
         return "Was al verwerkt."
-    ImportJob.objects.filter(pk=job_id).update(state=ImportState.BUSY)
     try:
         dataset = spreadsheet.read_upload(job.upload, job.file_format)
     except FileNotFoundError:
@@ -79,6 +80,9 @@ def run_import(job_id: int) -> str:
     user = job.requested_by
     resource = spreadsheet.UpdateRoundResource(user=user, progress=progress)
     with transaction.atomic():
+        # A second run of this job waits here until the first one has committed, then stops.
+        if ImportJob.objects.select_for_update().get(pk=job_id).is_finished:
+            return "Was al verwerkt."
         result = resource.import_data(
             dataset,
             dry_run=False,
@@ -97,10 +101,18 @@ def run_import(job_id: int) -> str:
     return outcome
 
 
+def _unfinished(job_id: int):
+    finished = (ImportState.DONE, ImportState.REFUSED, ImportState.FAILED)
+    return ImportJob.objects.filter(pk=job_id).exclude(state__in=finished)
+
+
 def _finish(job: ImportJob, state: str, *, summary: str = "", errors=()) -> str:
     job.state, job.summary, job.errors = state, summary, list(errors)
     job.finished_at = timezone.now()
-    job.save(update_fields=["state", "summary", "errors", "finished_at"])
+    # Never over an outcome already written (by another run of the same job).
+    _unfinished(job.pk).update(
+        state=job.state, summary=job.summary, errors=job.errors, finished_at=job.finished_at
+    )
     upload = spreadsheet.UploadStorage(name=job.upload)
     transaction.on_commit(upload.remove)
     return summary or "; ".join(job.errors)[:500]

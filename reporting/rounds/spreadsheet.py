@@ -60,7 +60,7 @@ from measures.models import Activity, ActivityActor, Proposal, Status
 from measures.spreadsheets import FORMULA_TRIGGERS, clean_cell
 from measures.timeframes import parse_timeframe
 
-from .models import UpdateRequest
+from .models import ImportJob, UpdateRequest
 from .services import answer_unchanged
 
 KEY = "Sleutel"
@@ -456,7 +456,16 @@ class UpdateRoundAdminMixin:
                 self.message_user(request, errors[0], messages.ERROR)
                 return HttpResponseRedirect(reverse("admin:measures_activity_import"))
             name, file_format = form.cleaned_data["import_file_name"], form.cleaned_data["format"]
-            dataset = read_upload(name, file_format)
+            try:
+                dataset = read_upload(name, file_format)
+            except FileNotFoundError:  # confirmed twice (a double click, Back), or expired
+                self.message_user(
+                    request,
+                    "Dit bestand is al verwerkt of verlopen. Upload het opnieuw als u het nog "
+                    "wilt importeren.",
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(reverse("admin:measures_activity_import"))
             if len(dataset) > settings.NAP_IMPORT_BACKGROUND_ROWS:
                 # Too long for a request: the worker imports it, its page follows it.
                 from .import_jobs import queue_import  # (which imports this module)
@@ -465,7 +474,9 @@ class UpdateRoundAdminMixin:
                     user=request.user,
                     upload=name,
                     file_format=int(file_format),
-                    file_name=form.cleaned_data["original_file_name"],
+                    file_name=form.cleaned_data["original_file_name"][
+                        : ImportJob._meta.get_field("file_name").max_length
+                    ],
                     rows=len(dataset),
                 )
                 return HttpResponseRedirect(
@@ -732,7 +743,8 @@ class UpdateRoundResource(resources.ModelResource):
         if self._confirming:
             # Nobody changes them between these checks and the writes (PostgreSQL; SQLite
             # has one writer at a time): a row is checked against the version it will change.
-            activities = activities.select_for_update(of=("self",))
+            # In key order, so that two imports at once never wait for each other's locks.
+            activities = activities.select_for_update(of=("self",)).order_by("pk")
         self._activities = {
             activity.slug: activity
             for activity in activities.filter(slug__in=self._lines_by_key)

@@ -15,6 +15,7 @@ from reporting.rounds.models import ImportJob
 from tests.factories import make_activity
 from tests.measures.editors import (
     IMPORT_URL,
+    PROCESS_IMPORT_URL,
     confirm,
     download_template,
     edit_xlsx,
@@ -170,3 +171,43 @@ def test_a_short_file_is_still_imported_in_the_request(
     assert str(message).startswith("Bijwerkronde verwerkt")
     assert Proposal.objects.count() == 1
     assert not queued_imports()
+
+
+def test_confirming_a_short_file_twice_says_it_was_done_and_changes_nothing_more(
+    client, settings, activities, fatima, closed_status, django_capture_on_commit_callbacks
+):
+    settings.NAP_IMPORT_BACKGROUND_ROWS = 1000
+    client.force_login(fatima)
+    filled_in = edit_xlsx(download_template(client), {("eerste", "Status"): "Afgerond"})
+    preview = upload(client, filled_in, "ronde-ocw.xlsx")
+    with django_capture_on_commit_callbacks(execute=True):  # the upload is removed on commit
+        assert confirm(client, preview).status_code == 302
+
+    # A double click, or Back and confirm again: the upload is gone.
+    again = confirm(client, preview)
+
+    assert again.status_code == 302
+    assert again.url == IMPORT_URL
+    *_first_confirmation, message = [str(m) for m in get_messages(again.wsgi_request)]
+    assert message.startswith("Dit bestand is al verwerkt of verlopen.")
+    assert Proposal.objects.count() == 1
+
+
+def test_a_hand_made_long_file_name_on_the_confirmation_is_cut_not_an_error(
+    client, activities, fatima, closed_status
+):
+    client.force_login(fatima)
+    filled_in = edit_xlsx(
+        download_template(client),
+        {("eerste", "Status"): "Afgerond", ("derde", "Toelichting"): "Nieuwe toelichting."},
+    )
+    preview = upload(client, filled_in, "ronde-ocw.xlsx")
+    form = preview.context["confirm_form"]
+    data = {field.html_name: field.value() for field in form}
+    data["original_file_name"] = "x" * 300 + ".xlsx"
+
+    response = client.post(PROCESS_IMPORT_URL, data)
+
+    assert response.status_code == 302
+    [job] = ImportJob.objects.all()
+    assert job.file_name == "x" * 255
