@@ -147,23 +147,30 @@ def answer_with_proposals(proposals) -> None:
     of queries per batch."""
     for start in range(0, len(proposals), measures_services.BATCH_SIZE):
         batch = {p.activity_id: p for p in proposals[start : start + measures_services.BATCH_SIZE]}
-        requests = list(
-            UpdateRequest.objects.in_open_rounds().awaiting_answer().filter(activity_id__in=batch)
-        )
-        submitted_at = timezone.now()
-        for request in requests:
-            proposal = batch[request.activity_id]
-            request.state = STATE_OF_PROPOSAL[proposal.state]
-            request.answer = Answer.CHANGED
-            request.proposal = proposal
-            request.submitted_at = submitted_at
-            request.submitted_by_id = proposal.proposed_by_id
-            request.comment = ""
-        update_rows(
-            requests,
-            ["state", "answer", "proposal", "submitted_at", "submitted_by", "comment"],
-            batch_size=measures_services.BATCH_SIZE,
-        )
+        with transaction.atomic():
+            # Read and written in one transaction, the requests locked: an answer given in
+            # another request meanwhile waits, and is not overwritten by this one.
+            requests = list(
+                UpdateRequest.objects.in_open_rounds()
+                .awaiting_answer()
+                .filter(activity_id__in=batch)
+                .select_for_update(of=("self",))
+                .order_by("pk")
+            )
+            submitted_at = timezone.now()
+            for request in requests:
+                proposal = batch[request.activity_id]
+                request.state = STATE_OF_PROPOSAL[proposal.state]
+                request.answer = Answer.CHANGED
+                request.proposal = proposal
+                request.submitted_at = submitted_at
+                request.submitted_by_id = proposal.proposed_by_id
+                request.comment = ""
+            update_rows(
+                requests,
+                ["state", "answer", "proposal", "submitted_at", "submitted_by", "comment"],
+                batch_size=measures_services.BATCH_SIZE,
+            )
 
 
 def follow_approvals(proposals) -> None:
