@@ -59,6 +59,13 @@ def enqueue(
     )
 
 
+def overdue_since() -> datetime:
+    """A job started before this moment and still marked as running was stopped by the worker
+    at ``NAP_TASK_TIMEOUT`` (with a minute's grace) and will not be retried: whatever waits for
+    it must be told it failed."""
+    return timezone.now() - timedelta(seconds=settings.NAP_TASK_TIMEOUT + 60)
+
+
 def retry_delay(attempt: int) -> timedelta:
     """How long to wait after failed attempt number ``attempt`` (1-based)."""
     delay = timedelta(seconds=settings.NAP_TASK_RETRY_BASE_SECONDS * 2 ** (attempt - 1))

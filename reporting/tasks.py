@@ -10,7 +10,6 @@ either the old file or the new one, never half of one.
 """
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -18,6 +17,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
+
+from napsite.tasks import overdue_since
 
 from .models import DocumentState, ReportDocument
 
@@ -104,14 +105,21 @@ def document_failed(error: Exception, document_id: int, requested_at) -> None:
     logger.error("Report document %s failed for good: %s", document_id, _technical(error))
 
 
-def fail_overdue_documents() -> str:
-    """Documents whose job ran past ``NAP_TASK_TIMEOUT``: the worker stopped that job and does
-    not retry it (napsite.tasks), so nothing else would ever end their "wordt gemaakt". The
-    worker runs this every five minutes (schedule: migration 0009)."""
-    # A minute's grace: the worker stops a job at the timeout, a little after it started.
-    cutoff = timezone.now() - timedelta(seconds=settings.NAP_TASK_TIMEOUT + 60)
+def fail_overdue_jobs() -> str:
+    """Documents and update-round imports whose job ran past ``NAP_TASK_TIMEOUT``: the worker
+    stopped that job and does not retry it (napsite.tasks), so nothing else would ever end
+    their "bezig". The worker runs this every five minutes (schedule: migration 0009)."""
+    from .rounds.import_jobs import fail_overdue_imports  # (which imports the rounds' models)
+
+    documents, imports = fail_overdue_documents(), fail_overdue_imports()
+    return f"Als mislukt gemeld: {documents} document(en), {imports} import(s)."
+
+
+def fail_overdue_documents() -> int:
     minutes = max(1, round(settings.NAP_TASK_TIMEOUT / 60))
-    overdue = ReportDocument.objects.filter(state=DocumentState.BUSY, started_at__lt=cutoff)
+    overdue = ReportDocument.objects.filter(
+        state=DocumentState.BUSY, started_at__lt=overdue_since()
+    )
     error = (
         f"Het maken duurde langer dan {minutes} minuten en is gestopt. Probeer het opnieuw met "
         "“Maak document”; blijft het mislukken, geef dit dan door aan de beheerders van de site "
@@ -127,7 +135,7 @@ def fail_overdue_documents() -> str:
             .update(state=DocumentState.FAILED, finished_at=timezone.now(), error=error)
         )
         logger.error("Report document %s stopped at the time limit", document.pk)
-    return f"{failed} vastgelopen document(en) als mislukt gemeld."
+    return failed
 
 
 def _technical(error: Exception) -> str:

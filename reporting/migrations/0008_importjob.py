@@ -26,6 +26,7 @@ class Migration(migrations.Migration):
                 ('state', models.CharField(choices=[('wachtend', 'Wacht op de achtergrondverwerking'), ('bezig', 'Bezig'), ('klaar', 'Verwerkt'), ('geweigerd', 'Niets geïmporteerd'), ('mislukt', 'Mislukt')], default='wachtend', max_length=10, verbose_name='stand')),
                 ('summary', models.TextField(blank=True, verbose_name='uitkomst')),
                 ('errors', models.JSONField(blank=True, default=list, verbose_name='fouten')),
+                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='gestart')),
                 ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='klaar op')),
                 ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='door')),
             ],

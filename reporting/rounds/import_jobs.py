@@ -11,11 +11,12 @@ NAP_IMPORT_UPLOAD_DIR until the job has ended, then it is deleted.
 
 import logging
 
+from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
 from django.utils import timezone
 
-from napsite.tasks import enqueue
+from napsite.tasks import enqueue, overdue_since
 
 from . import spreadsheet
 from .models import ImportJob, ImportState
@@ -60,7 +61,7 @@ def run_import(job_id: int) -> str:
     job = ImportJob.objects.select_related("requested_by").get(pk=job_id)
     # A job may run twice (napsite.tasks): only an unfinished one is taken up, and its
     # outcome is written only while it is unfinished (see _finish).
-    if not _unfinished(job_id).update(state=ImportState.BUSY):
+    if not _unfinished(job_id).update(state=ImportState.BUSY, started_at=timezone.now()):
         return "Was al verwerkt."
     try:
         dataset = spreadsheet.read_upload(job.upload, job.file_format)
@@ -116,6 +117,26 @@ def _finish(job: ImportJob, state: str, *, summary: str = "", errors=()) -> str:
     upload = spreadsheet.UploadStorage(name=job.upload)
     transaction.on_commit(upload.remove)
     return summary or "; ".join(job.errors)[:500]
+
+
+def fail_overdue_imports() -> int:
+    """Imports stopped at the worker's time limit (see napsite.tasks.overdue_since): their page
+    would otherwise say "bezig" for ever. Nothing was imported: the import is one transaction."""
+    minutes = max(1, round(settings.NAP_TASK_TIMEOUT / 60))
+    overdue = ImportJob.objects.filter(state=ImportState.BUSY, started_at__lt=overdue_since())
+    for job in overdue:
+        _finish(
+            job,
+            ImportState.FAILED,
+            errors=[
+                f"De import duurde langer dan {minutes} minuten en is gestopt; er is niets "
+                "gewijzigd. Splits het bestand (bijvoorbeeld per actielijn) en upload de delen "
+                "apart, of vraag de beheerders van de site de tijdslimiet (NAP_TASK_TIMEOUT) "
+                "te verhogen."
+            ],
+        )
+        logger.error("Update-round import %s stopped at the time limit", job.pk)
+    return len(overdue)
 
 
 def import_failed(error: Exception, job_id: int) -> None:

@@ -247,6 +247,8 @@ class ImportJob(models.Model):
     )
     summary = models.TextField("uitkomst", blank=True)
     errors = models.JSONField("fouten", default=list, blank=True)
+    # When the worker took it up: a job still "bezig" long after was stopped at the time limit.
+    started_at = models.DateTimeField("gestart", null=True, blank=True)
     finished_at = models.DateTimeField("klaar op", null=True, blank=True)
 
     class Meta:

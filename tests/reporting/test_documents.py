@@ -204,11 +204,11 @@ def test_a_document_whose_job_hit_the_time_limit_is_reported_failed_not_made_for
     client, published, settings
 ):
     settings.NAP_TASK_TIMEOUT = 600
-    migration = importlib.import_module("reporting.migrations.0009_plan_overdue_documents")
-    Schedule.objects.filter(name=migration.OVERDUE_DOCUMENTS).delete()
-    migration.plan_overdue_documents(apps, schema_editor=None)
-    migration.plan_overdue_documents(apps, schema_editor=None)
-    [schedule] = Schedule.objects.filter(name=migration.OVERDUE_DOCUMENTS)
+    migration = importlib.import_module("reporting.migrations.0009_plan_overdue_jobs")
+    Schedule.objects.filter(name=migration.OVERDUE_JOBS).delete()
+    migration.plan_overdue_jobs(apps, schema_editor=None)
+    migration.plan_overdue_jobs(apps, schema_editor=None)
+    [schedule] = Schedule.objects.filter(name=migration.OVERDUE_JOBS)
     assert (schedule.schedule_type, schedule.minutes, schedule.repeats) == (Schedule.MINUTES, 5, -1)
     # The worker took both jobs. It stopped the PDF's at its ten-minute limit eleven minutes
     # in, and does not retry it; the Word file's job is five minutes in and still running.

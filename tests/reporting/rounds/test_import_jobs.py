@@ -3,11 +3,15 @@ shows the job's page, which follows it (rows done of the total) until it says ho
 The queued job runs here as the worker would run it (tests/reporting/documents.py does the
 same for the report's documents; tests/napsite/test_tasks_worker.py runs a real worker)."""
 
+import datetime
+
 import pytest
 from django.contrib.messages import get_messages
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_q.models import OrmQ
 
+import reporting.tasks
 from measures import services
 from measures.models import Activity, Proposal
 from reporting.rounds import import_jobs, spreadsheet
@@ -211,3 +215,38 @@ def test_a_hand_made_long_file_name_on_the_confirmation_is_cut_not_an_error(
     assert response.status_code == 302
     [job] = ImportJob.objects.all()
     assert job.file_name == "x" * 255
+
+
+def test_an_import_stopped_at_the_time_limit_says_so_instead_of_busy_for_ever(
+    client, settings, activities, fatima, closed_status, import_uploads,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    settings.NAP_TASK_TIMEOUT = 600
+    response = confirmed_in_the_background(client, fatima, closed_status)
+    job = ImportJob.objects.get()
+    # The worker took it up eleven minutes ago and stopped it at its ten-minute limit.
+    ImportJob.objects.filter(pk=job.pk).update(
+        state="bezig", started_at=timezone.now() - datetime.timedelta(minutes=11)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        reporting.tasks.fail_overdue_jobs()  # every five minutes, by the worker
+
+    page = page_text(client.get(response.url))
+    assert "De import duurde langer dan 10 minuten en is gestopt; er is niets gewijzigd." in page
+    assert "http-equiv" not in page  # it no longer refreshes itself
+    assert list(import_uploads.iterdir()) == []
+    assert not Proposal.objects.exists()
+
+
+def test_an_import_still_within_the_time_limit_stays_busy(
+    client, settings, activities, fatima, closed_status
+):
+    settings.NAP_TASK_TIMEOUT = 600
+    response = confirmed_in_the_background(client, fatima, closed_status)
+    ImportJob.objects.update(
+        state="bezig", started_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+
+    reporting.tasks.fail_overdue_jobs()
+
+    assert "Bezig:" in page_text(client.get(response.url))
