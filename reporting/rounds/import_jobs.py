@@ -19,7 +19,7 @@ from django.utils import timezone
 from napsite.tasks import enqueue, overdue_since
 
 from . import spreadsheet
-from .models import ImportJob, ImportState
+from .models import FINISHED_IMPORT_STATES, ImportJob, ImportState
 
 logger = logging.getLogger(__name__)
 
@@ -103,8 +103,7 @@ def run_import(job_id: int) -> str:
 
 
 def _unfinished(job_id: int):
-    finished = (ImportState.DONE, ImportState.REFUSED, ImportState.FAILED)
-    return ImportJob.objects.filter(pk=job_id).exclude(state__in=finished)
+    return ImportJob.objects.filter(pk=job_id).exclude(state__in=FINISHED_IMPORT_STATES)
 
 
 def _finish(job: ImportJob, state: str, *, summary: str = "", errors=()) -> str:

@@ -228,6 +228,9 @@ class ImportState(models.TextChoices):
     FAILED = "mislukt", "Mislukt"
 
 
+FINISHED_IMPORT_STATES = (ImportState.DONE, ImportState.REFUSED, ImportState.FAILED)
+
+
 class ImportJob(models.Model):
     """A confirmed update-round file too long to import in the request
     (``NAP_IMPORT_BACKGROUND_ROWS``): the worker imports it (``jobs.run_import``), all or
@@ -261,4 +264,4 @@ class ImportJob(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.state in (ImportState.DONE, ImportState.REFUSED, ImportState.FAILED)
+        return self.state in FINISHED_IMPORT_STATES

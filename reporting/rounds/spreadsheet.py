@@ -60,7 +60,7 @@ from measures.models import Activity, ActivityActor, Proposal, Status
 from measures.spreadsheets import FORMULA_TRIGGERS, clean_cell
 from measures.timeframes import parse_timeframe
 
-from .models import ImportJob, UpdateRequest
+from .models import FINISHED_IMPORT_STATES, ImportJob, UpdateRequest
 from .services import answer_unchanged
 
 KEY = "Sleutel"
@@ -398,7 +398,16 @@ def remove_stale_uploads() -> int:
     if not os.path.isdir(storage.location):
         return 0
     cutoff = timezone.now() - upload_lifetime()
-    stale = [name for name in storage.listdir("")[1] if storage.get_modified_time(name) < cutoff]
+    # A confirmed upload waiting for the worker stays until its job has read it, however long
+    # the queue is.
+    queued = set(
+        ImportJob.objects.exclude(state__in=FINISHED_IMPORT_STATES).values_list("upload", flat=True)
+    )
+    stale = [
+        name
+        for name in storage.listdir("")[1]
+        if name not in queued and storage.get_modified_time(name) < cutoff
+    ]
     for name in stale:
         storage.delete(name)
     return len(stale)

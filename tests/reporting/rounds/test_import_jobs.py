@@ -4,9 +4,13 @@ The queued job runs here as the worker would run it (tests/reporting/documents.p
 same for the report's documents; tests/napsite/test_tasks_worker.py runs a real worker)."""
 
 import datetime
+import io
+import os
+import time
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.management import call_command
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_q.models import OrmQ
@@ -250,3 +254,22 @@ def test_an_import_still_within_the_time_limit_stays_busy(
     reporting.tasks.fail_overdue_jobs()
 
     assert "Bezig:" in page_text(client.get(response.url))
+
+
+def test_a_queued_upload_outlives_its_lifetime_until_the_worker_has_read_it(
+    client, settings, activities, fatima, closed_status, import_uploads,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    settings.NAP_IMPORT_UPLOAD_HOURS = 24
+    confirmed_in_the_background(client, fatima, closed_status)
+    [waiting] = import_uploads.iterdir()
+    # Previewed 25 hours ago, confirmed just in time; the queue has been slow since.
+    then = time.time() - 25 * 3600
+    os.utime(waiting, (then, then))
+
+    call_command("clean_import_uploads", stdout=io.StringIO())
+
+    assert list(import_uploads.iterdir()) == [waiting]
+    run_queued_import(django_capture_on_commit_callbacks)
+    assert ImportJob.objects.get().state == "klaar"
+    assert Proposal.objects.count() == 2
