@@ -604,24 +604,10 @@ def propose_changes(
             .select_related("status")
             .get(pk=activity.pk)
         )
-        if stored.version != base_version:
-            raise EditConflict(activity.pk, base_version)
-        old = proposable_values(stored, new)
-        diff = {
-            name: {"old": old[name], "new": value}
-            for name, value in new.items()
-            if old[name] != value
-        }
-        if not diff:
-            raise ValidationError("Er is niets gewijzigd.", code="unchanged")
-        proposal = Proposal(
-            activity=stored,
-            proposed_by=user,
-            base_version=base_version,
-            changes=diff,
-            note=note.strip(),
-            source=source,
+        proposal = _proposal(
+            stored, base_version, new, proposed_by=user, note=note.strip(), source=source
         )
+        diff = proposal.changes
         if review_required(user):
             pending = Proposal.objects.pending().filter(activity=stored).first()
             if pending is not None:
@@ -640,6 +626,20 @@ def propose_changes(
             proposal.save()
         send_after_commit(proposal_submitted, proposal)
     return proposal
+
+
+def _proposal(stored: Activity, base_version: int, new: Mapping[str, object], **fields) -> Proposal:
+    """An unsaved proposal of ``new`` for the activity as stored (and locked) now: refused if
+    someone saved since ``base_version``, or if it changes nothing."""
+    if stored.version != base_version:
+        raise EditConflict(stored.pk, base_version)
+    old = proposable_values(stored, new)
+    diff = {
+        name: {"old": old[name], "new": value} for name, value in new.items() if old[name] != value
+    }
+    if not diff:
+        raise ValidationError("Er is niets gewijzigd.", code="unchanged")
+    return Proposal(activity=stored, base_version=base_version, changes=diff, **fields)
 
 
 # The fields a proposal can change with a write to the activity row alone (no actors, no
@@ -751,28 +751,12 @@ def propose_many(
             made, applications = [], []
             for activity, base_version, new in batch:
                 current = stored[activity.pk]
-                if current.version != base_version:
-                    raise EditConflict(activity.pk, base_version)
-                old = proposable_values(current, new)
-                diff = {
-                    name: {"old": old[name], "new": value}
-                    for name, value in new.items()
-                    if old[name] != value
-                }
-                if not diff:
-                    raise ValidationError("Er is niets gewijzigd.", code="unchanged")
-                proposal = Proposal(
-                    activity=current,
-                    proposed_by=user,
-                    base_version=base_version,
-                    changes=diff,
-                    note=note,
-                    source=source,
+                proposal = _proposal(
+                    current, base_version, new, proposed_by=user, note=note, source=source
                 )
                 if not review:
-                    applications.append(
-                        (current, {n: d["new"] for n, d in diff.items()}, user, note)
-                    )
+                    new_values = {n: d["new"] for n, d in proposal.changes.items()}
+                    applications.append((current, new_values, user, note))
                 made.append(proposal)
             if review:
                 pending = (

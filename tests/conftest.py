@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.core.files.storage import FileSystemStorage
 
 from reporting.models import ReportDocument
@@ -39,6 +40,17 @@ def empty_postgresql_tables_with_delete():
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(DatabaseOperations, "sql_flush", delete)
         yield
+
+
+@pytest.fixture
+def empty_caches():
+    """The page cache and the default cache empty before and after the test: for tests of
+    what is cached, and of pages that must be rendered (use with ``usefixtures``)."""
+    for alias in ("default", "pages"):
+        caches[alias].clear()
+    yield
+    for alias in ("default", "pages"):
+        caches[alias].clear()
 
 
 @pytest.fixture

@@ -4,22 +4,16 @@
 import datetime
 
 import pytest
-from django.core.cache import cache
 
 from reporting.rounds.models import RoundState, UpdateRound
 from tests.public_site import make_public_site
+
+pytestmark = pytest.mark.usefixtures("empty_caches")
 
 PAGES = {
     "actor": ("/wie/OCW/", "OCW Ministerie van Onderwijs, Cultuur en Wetenschap"),
     "timeline": ("/tijdlijn/", "Tijdlijn: wanneer loopt welke activiteit?"),
 }
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -1,21 +1,15 @@
 """The changes page (/wijzigingen/) in real Chromium: axe-core at 1280 and 320 pixels."""
 
 import pytest
-from django.core.cache import cache
 
 from measures import services
 from tests.measures.editors import make_coordinator
 from tests.public_site import make_public_site
 
+pytestmark = pytest.mark.usefixtures("empty_caches")
+
 PATHS = ["/wijzigingen/", "/wijzigingen/?wie=OCW&actielijn=1", "/wijzigingen/?wie=XYZ"]
 STATUS = {"/wijzigingen/?wie=XYZ": 400}
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -1,10 +1,11 @@
 """Every public page type in real Chromium: axe-core (WCAG 2.1 A/AA), small screens, keyboard."""
 
 import pytest
-from django.core.cache import cache
 from django.template.loader import render_to_string
 
 from tests.public_site import make_public_site
+
+pytestmark = pytest.mark.usefixtures("empty_caches")
 
 # Each page type: its address, the status it must answer and its h1, so that axe judges the
 # page it is meant to (a 404 or an error page passing axe proves nothing about the others).
@@ -29,13 +30,6 @@ PAGE_TYPES = {
     "not found": ("/bestaat-niet/", 404, "Pagina niet gevonden"),
 }
 PATHS = {name: path for name, (path, _status, _heading) in PAGE_TYPES.items()}
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

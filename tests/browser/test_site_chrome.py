@@ -3,20 +3,14 @@
 import datetime
 
 import pytest
-from django.core.cache import cache
 
 from reporting.models import ProgressReport
 from reporting.services import publish_report
 from tests.public_site import make_public_site
 
+pytestmark = pytest.mark.usefixtures("empty_caches")
+
 WIDTHS = [1280, 320]
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -19,16 +19,7 @@ from measures.page_cache import VERSION_KEY, data_version
 from tests.factories import make_activity, make_status
 from tests.public_site import make_public_site
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    for alias in ("default", "pages"):
-        caches[alias].clear()
-    yield
-    for alias in ("default", "pages"):
-        caches[alias].clear()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("empty_caches")]
 
 
 @pytest.fixture

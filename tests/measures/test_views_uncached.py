@@ -9,7 +9,6 @@ import re
 from html import unescape
 
 import pytest
-from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -17,16 +16,7 @@ from measures.models import Actor
 from tests.factories import make_activity, make_status
 from tests.public_site import make_public_site
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    for alias in ("default", "pages"):
-        caches[alias].clear()
-    yield
-    for alias in ("default", "pages"):
-        caches[alias].clear()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("empty_caches")]
 
 
 @pytest.fixture

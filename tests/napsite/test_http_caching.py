@@ -8,7 +8,6 @@ import datetime
 import gzip
 
 import pytest
-from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -17,7 +16,7 @@ from measures.models import Activity
 from reporting.models import ProgressReport
 from tests.public_site import make_public_site
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("empty_caches")]
 
 PUBLIC_PAGES = [
     "/",
@@ -28,15 +27,6 @@ PUBLIC_PAGES = [
     "/statussen/",
     "/toegankelijkheid/",
 ]
-
-
-@pytest.fixture(autouse=True)
-def empty_caches():
-    for alias in ("default", "pages"):
-        caches[alias].clear()
-    yield
-    for alias in ("default", "pages"):
-        caches[alias].clear()
 
 
 @pytest.fixture

@@ -4,11 +4,12 @@ import datetime
 from html.parser import HTMLParser
 
 import pytest
-from django.core.cache import cache
 
 from reporting.models import ProgressReport
 from reporting.services import publish_report
 from tests.public_site import make_public_site
+
+pytestmark = pytest.mark.usefixtures("empty_caches")
 
 
 class Page(HTMLParser):
@@ -51,13 +52,6 @@ class Page(HTMLParser):
         # The same link may appear twice (footer and body text), but always to the same place.
         assert found and len({a.get("href") for a in found}) == 1, f"{text!r}: {found}"
         return found[0]
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
