@@ -3,7 +3,7 @@ from django.shortcuts import get_object_or_404, render
 
 from measures import selectors
 from measures.page_cache import cache_public_page, remember
-from measures.views import PAGE_PARAMETER, paginate
+from measures.views import PAGE_PARAMETER, paginate_cards
 
 from .models import ActionLine
 
@@ -25,6 +25,6 @@ def detail(request: HttpRequest, number: int) -> HttpResponse:
             "breakdown": remember(
                 f"breakdown:{number}", lambda: selectors.action_line_breakdown(action_line)
             ),
-            **paginate(request, activities, f"action-line:{number}"),
+            **paginate_cards(request, activities, f"action-line:{number}"),
         },
     )

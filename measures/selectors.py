@@ -25,8 +25,8 @@ def public_activities(peildatum: datetime.date | None = None) -> QuerySet[Activi
 
 
 def listed_activities(peildatum: datetime.date | None = None) -> QuerySet[Activity]:
-    """All public activities with only what a card in a list shows (templates/includes/
-    _activity_list.html): no explanation, no footnotes, no bookkeeping columns.
+    """All public activities with only what a card in a list shows (measures/templatetags/
+    activity_cards.py): no explanation, no footnotes, no bookkeeping columns.
 
     The explanation is most of a row's bytes and the footnotes a query of their own. The
     actors come as a plain list, ``card_actors`` (ActivityActor links in report order, each

@@ -6,6 +6,7 @@ from . import changes_feed, selectors
 from .filters import ActivityFilterSet
 from .models import Actor
 from .page_cache import Parameters, cache_public_page, remember
+from .templatetags.activity_cards import CardRow, CardRows
 
 ACTIVITIES_PER_PAGE = 25
 CHANGES_PER_PAGE = 25
@@ -31,12 +32,37 @@ class KeysFirstPaginator(Paginator):
 
     def page(self, number):
         number = self.validate_number(number)
+        keys = self.object_list.values("pk")[self._bounds(number)]
+        return self._get_page(self.object_list.filter(pk__in=keys), number, self)
+
+    def _bounds(self, number: int) -> slice:
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        keys = self.object_list.values("pk")[bottom:top]
-        return self._get_page(self.object_list.filter(pk__in=keys), number, self)
+        return slice(bottom, top)
+
+
+class CardPaginator(KeysFirstPaginator):
+    """Pages of activity cards (``{% activity_cards %}``): a page is its activities' keys, and
+    on a search their excerpts, in one query. The cards come from what earlier pages rendered
+    in this data version; only activities without a card yet are read in full, from ``cards``
+    (a ``selectors.listed_activities`` queryset)."""
+
+    def __init__(self, object_list, per_page, cards):
+        super().__init__(object_list, per_page)
+        self.cards = cards
+
+    def page(self, number):
+        number = self.validate_number(number)
+        fields = ["pk"]
+        if "search_excerpt" in self.object_list.query.annotations:
+            fields.append("search_excerpt")
+        rows = [
+            CardRow(*values)
+            for values in self.object_list.values_list(*fields)[self._bounds(number)]
+        ]
+        return self._get_page(CardRows(rows, self.cards), number, self)
 
 
 def paginate(
@@ -48,8 +74,19 @@ def paginate(
     The number of rows is counted once per data version for every page of the same selection
     (``count_key`` names it).
     """
-    paginator = KeysFirstPaginator(rows, per_page)
-    paginator.count = remember(f"count:{count_key}", rows.count)
+    return _paginate(request, KeysFirstPaginator(rows, per_page), count_key)
+
+
+def paginate_cards(request: HttpRequest, activities, count_key: str, cards=None) -> dict:
+    """``paginate`` for a list of activity cards: ``page.object_list`` holds ``CardRows``.
+    ``cards``: where cards not rendered yet are read (by default ``activities``; a list whose
+    selection costs more to repeat, such as a search, gives it unfiltered)."""
+    cards = activities if cards is None else cards
+    return _paginate(request, CardPaginator(activities, ACTIVITIES_PER_PAGE, cards), count_key)
+
+
+def _paginate(request: HttpRequest, paginator: Paginator, count_key: str) -> dict:
+    paginator.count = remember(f"count:{count_key}", paginator.object_list.count)
     page = paginator.get_page(request.GET.get("page"))
     numbers = paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
     return {"page": page, "page_numbers": list(numbers)}
@@ -57,9 +94,8 @@ def paginate(
 
 @cache_public_page(parameters=LIST_PARAMETERS)
 def activity_list(request: HttpRequest) -> HttpResponse:
-    filterset, activities = selectors.filter_public_activities(
-        request.GET, selectors.listed_activities()
-    )
+    listed = selectors.listed_activities()
+    filterset, activities = selectors.filter_public_activities(request.GET, listed)
     selection = request.GET.copy()
     selection.pop("page", None)
     return render(
@@ -69,7 +105,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
             "filterset": filterset,
             "active_filters": filterset.active_filters(),
             "checkbox_choices": remember("checkbox-choices", filterset.checkbox_choices),
-            **paginate(request, activities, f"list:{selection.urlencode()}"),
+            **paginate_cards(request, activities, f"list:{selection.urlencode()}", listed),
         },
         # The page explains what is wrong; the status tells browsers and crawlers too, as the
         # exports do with the same filters.
@@ -135,7 +171,7 @@ def actor_detail(request: HttpRequest, code: str) -> HttpResponse:
             "actor": actor,
             "overview": overview,
             "peildatum": peildatum,
-            **paginate(request, overview.activities, f"actor:{actor.pk}"),
+            **paginate_cards(request, overview.activities, f"actor:{actor.pk}"),
         },
     )
 

@@ -224,7 +224,7 @@ _SHARED_CACHE_DIR = Path(os.environ.get("NAP_SHARED_CACHE_DIR") or BASE_DIR / "v
 def _shared_cache(folder: Path, **redis_options) -> dict:
     if CACHE_URL:
         return {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "napsite.cache.SharedClientRedisCache",
             "LOCATION": CACHE_URL,
             **redis_options,
         }
@@ -238,6 +238,13 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+    # measures.page_cache.FRAGMENTS: the activity cards of the lists, one per activity and data
+    # version (about 1 KB each), apart from "default" so that they never push out its pages.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
     },
     "shared": _shared_cache(_SHARED_CACHE_DIR),
     # A folder of its own: culling old pages must never remove the data version.

@@ -46,10 +46,10 @@ def empty_postgresql_tables_with_delete():
 def empty_caches():
     """The page cache and the default cache empty before and after the test: for tests of
     what is cached, and of pages that must be rendered (use with ``usefixtures``)."""
-    for alias in ("default", "pages"):
+    for alias in ("default", "fragments", "pages"):
         caches[alias].clear()
     yield
-    for alias in ("default", "pages"):
+    for alias in ("default", "fragments", "pages"):
         caches[alias].clear()
 
 

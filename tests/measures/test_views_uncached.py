@@ -42,16 +42,40 @@ def checkboxes(response, name: str) -> list[tuple[str, bool, str]]:
     return [(value, bool(checked), unescape(label)) for value, _, checked, _, label in found]
 
 
-def test_a_new_filtered_page_asks_only_for_its_own_rows(client, site):
+def card_titles(response) -> list[str]:
+    return re.findall(r'activity-card__title"><a href="[^"]*">([^<]*)<', response.text)
+
+
+def test_a_new_filtered_page_reads_only_the_rows_of_cards_not_shown_before(client, site):
     # The site's dates, the checkbox choices and the known filter values: once per version.
     get(client, "/activiteiten/?actielijn=2&status=vertraagd&wie=SZW")
 
-    response, queries = get(client, "/activiteiten/?actielijn=1&status=loopt&wie=OCW&page=1")
+    first, queries = get(client, "/activiteiten/?actielijn=1&status=loopt&wie=OCW&page=1")
+    # The selection's count, its page's keys, and the rows and actors of its cards: no query
+    # to check that actielijn 1, "loopt" and OCW exist.
+    assert queries == 4
+    assert "Maatregelen nummer 0" in card_titles(first)
 
-    # The selection's count, its page of rows, and the rows' actors: no query to check that
-    # actielijn 1, "loopt" and OCW exist.
-    assert queries == 3
-    assert ">Maatregelen nummer 0<" in response.text
+    # The same activities in another order: a new address, and cards the first page rendered.
+    again, queries = get(client, "/activiteiten/?actielijn=1&status=loopt&wie=OCW&sort=titel")
+    assert queries == 2  # the count and the keys
+    assert sorted(card_titles(again)) == sorted(card_titles(first))
+    assert card_titles(again) != card_titles(first)
+
+
+def test_a_search_adds_its_excerpts_to_cards_other_pages_rendered(client, site):
+    listed, _ = get(client, "/activiteiten/")
+
+    found, queries = get(client, "/activiteiten/?q=maatregel&sort=actielijn")
+
+    # The count, and the keys with their excerpts (PostgreSQL first asks whether the words are
+    # all stop words, see measures.models.only_stop_words).
+    assert queries == 2 + (connection.vendor == "postgresql")
+    assert card_titles(found) == card_titles(listed)
+    excerpts = re.findall(r"<p class=\"activity-card__excerpt\">(.*?)</p>", found.text, re.S)
+    assert len(excerpts) == len(card_titles(found))
+    assert all("<mark>" in excerpt.lower() for excerpt in excerpts)
+    assert "activity-card__excerpt" not in listed.text
 
 
 def test_a_new_status_is_a_filter_choice_on_the_next_page(client, site):
@@ -62,9 +86,7 @@ def test_a_new_status_is_a_filter_choice_on_the_next_page(client, site):
     make_activity(action_line=site.action_lines[0], status=paused, title="Even stil")
 
     response, _ = get(client, "/activiteiten/?status=gepauzeerd&page=1")
-    assert re.findall(r'activity-card__title"><a href="[^"]*">([^<]*)<', response.text) == [
-        "Even stil"
-    ]
+    assert card_titles(response) == ["Even stil"]
     assert ("gepauzeerd", True, "Gepauzeerd") in checkboxes(response, "status")
 
 

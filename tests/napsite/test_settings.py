@@ -187,11 +187,11 @@ def test_a_cache_url_makes_the_shared_cache_redis():
 
     assert "'default': {'BACKEND': 'django.core.cache.backends.locmem.LocMemCache'" in values
     assert (
-        "'shared': {'BACKEND': 'django.core.cache.backends.redis.RedisCache', "
+        "'shared': {'BACKEND': 'napsite.cache.SharedClientRedisCache', "
         "'LOCATION': 'redis://cache.internal:6379/1'}" in values
     )
     assert (
-        "'pages': {'BACKEND': 'django.core.cache.backends.redis.RedisCache', "
+        "'pages': {'BACKEND': 'napsite.cache.SharedClientRedisCache', "
         "'LOCATION': 'redis://cache.internal:6379/1', 'KEY_PREFIX': 'pages'" in values
     )
 
