@@ -146,6 +146,26 @@ def test_filters_by_wie_and_action_line(client, status, ocw, szw, action_line):
     assert titles("?actielijn=1&wie=SZW") == []
 
 
+def test_the_filter_form_offers_every_action_line_and_actor_with_the_chosen_ones_checked(
+    client, status, ocw, szw, action_line
+):
+    make_action_line(2, title="Wet- en regelgeving")
+
+    response = client.get(URL + "?wie=SZW&actielijn=2")
+
+    boxes = re.findall(
+        r'<input type="checkbox" name="(\w+)" value="([^"]*)" id="id_\w+_\d+"( checked)?>'
+        r'<label for="id_\w+_\d+">([^<]*)</label>',
+        response.content.decode(),
+    )
+    assert [(name, value, bool(checked)) for name, value, checked, _ in boxes] == [
+        ("actielijn", "1", False),
+        ("actielijn", "2", True),
+        ("wie", "OCW", False),
+        ("wie", "SZW", True),
+    ]
+
+
 def test_an_unknown_filter_value_is_explained_not_a_500(client, activity):
     response = client.get(URL + "?wie=XYZ&actielijn=99999999999")
 
