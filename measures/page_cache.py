@@ -52,8 +52,8 @@ SHARED = "shared"
 # Per process: small values that only change with the data (the peildatum, counts), and the
 # pages this process served lately, so a popular page costs no round trip to the shared cache.
 LOCAL = "default"
-# Per process: parts of pages that only change with the data (an activity's card), so a page
-# never rendered before is put together from parts other pages already rendered.
+# Parts of pages that only change with the data (an activity's card), so that a page never
+# rendered before is put together from parts that other pages rendered.
 FRAGMENTS = "fragments"
 VERSION_KEY = "public-data-version"
 # Pages change only with the data; this bounds how long unused pages take memory, and how long
@@ -131,24 +131,34 @@ def remember(name: str, compute: Callable[[], object]):
 
 
 def remember_many(name: str, keys: list, compute: Callable[[list], dict]) -> dict:
-    """``remember`` for many values at once: ``{key: value}`` for every key, where
-    ``compute(missing)`` gives those not kept in this process since the data last changed.
+    """``remember`` for many values at once, kept in the ``fragments`` cache (shared by the
+    processes when it is Redis): ``{key: value}`` for every key, where ``compute(missing)``
+    gives those not kept since the data last changed.
 
-    Never inside a transaction (see ``remember``).
+    Never inside a transaction (see ``remember``); a fragments cache that is down costs the
+    values' computing, never the page.
     """
     version = None if connection.in_atomic_block else _page_version.get() or data_version()
     if version is None:
         return compute(list(keys))
     prefix = f"{name}:{version}:"
     fragments = caches[FRAGMENTS]
-    kept = fragments.get_many([f"{prefix}{key}" for key in keys])
+    try:
+        kept = fragments.get_many([f"{prefix}{key}" for key in keys])
+    except Exception:
+        logger.exception("The fragments cache cannot be read.")
+        kept = {}
     values = {key: kept[f"{prefix}{key}"] for key in keys if f"{prefix}{key}" in kept}
     missing = [key for key in keys if key not in values]
     if missing:
         computed = compute(missing)
-        fragments.set_many(
-            {f"{prefix}{key}": value for key, value in computed.items()}, PAGE_TIMEOUT_SECONDS
-        )
+        try:
+            fragments.set_many(
+                {f"{prefix}{key}": value for key, value in computed.items()},
+                PAGE_TIMEOUT_SECONDS,
+            )
+        except Exception:
+            logger.exception("The fragments cache cannot be written.")
         values.update(computed)
     return values
 

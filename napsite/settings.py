@@ -240,12 +240,18 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 2000},
     },
     # measures.page_cache.FRAGMENTS: the activity cards of the lists, one per activity and data
-    # version (about 1 KB each), apart from "default" so that they never push out its pages.
-    "fragments": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "fragments",
-        "OPTIONS": {"MAX_ENTRIES": 20_000},
-    },
+    # version (about 1 KB each). In Redis when there is one, so that a card rendered by one
+    # process serves them all; else in each process's memory (a folder would cost a file per
+    # card), apart from "default" so that cards never push out its pages.
+    "fragments": (
+        _shared_cache(_SHARED_CACHE_DIR, KEY_PREFIX="fragments")
+        if CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "fragments",
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    ),
     "shared": _shared_cache(_SHARED_CACHE_DIR),
     # A folder of its own: culling old pages must never remove the data version.
     "pages": {

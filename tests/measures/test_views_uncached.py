@@ -9,6 +9,7 @@ import re
 from html import unescape
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -107,3 +108,17 @@ def test_a_renamed_actor_shows_in_the_form_chips_and_cards_on_the_next_page(clie
     )
     assert '<span class="chip__label">Wie:</span> OCW – Ministerie van OCW<' in after.text
     assert '<abbr title="Ministerie van OCW">OCW</abbr>' in after.text
+
+
+def test_a_fragments_cache_that_is_down_costs_a_render_never_the_page(client, site, monkeypatch):
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(caches["fragments"], "get_many", down)
+    monkeypatch.setattr(caches["fragments"], "set_many", down)
+
+    response, _ = get(client, "/activiteiten/?status=loopt")
+
+    count = int(re.search(r'id="resultaten-kop"[^>]*>(\d+) activiteiten<', response.text)[1])
+    assert 0 < count == len(card_titles(response))
+    assert "Maatregelen nummer 1" in card_titles(response)

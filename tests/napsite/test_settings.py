@@ -178,6 +178,11 @@ def test_without_a_cache_url_the_processes_of_one_host_share_a_folder():
         "'pages': {'BACKEND': 'django.core.cache.backends.filebased.FileBasedCache', "
         "'LOCATION': '/srv/nap-cache/pages'" in values
     )
+    # Cards of the lists: a file per card would cost more than rendering it.
+    assert (
+        "'fragments': {'BACKEND': 'django.core.cache.backends.locmem.LocMemCache', "
+        "'LOCATION': 'fragments'" in values
+    )
 
 
 def test_a_cache_url_makes_the_shared_cache_redis():
@@ -193,6 +198,10 @@ def test_a_cache_url_makes_the_shared_cache_redis():
     assert (
         "'pages': {'BACKEND': 'napsite.cache.SharedClientRedisCache', "
         "'LOCATION': 'redis://cache.internal:6379/1', 'KEY_PREFIX': 'pages'" in values
+    )
+    assert (
+        "'fragments': {'BACKEND': 'napsite.cache.SharedClientRedisCache', "
+        "'LOCATION': 'redis://cache.internal:6379/1', 'KEY_PREFIX': 'fragments'}" in values
     )
 
 
