@@ -17,6 +17,8 @@ What it does, bounded in time and requests, on this machine only (127.0.0.1):
    as browsers do), and a *long-tail
    mix*: filtered lists, searches, detail and action-line pages from a space so large that
    nearly every address is new (the same addresses, in the same order, for each checkout);
+   with ``--warm-up``, after that many seconds of other long-tail addresses, as on a site that
+   has been serving for a while (what a checkout keeps per data version comes from those);
 4. a static file of the same size as the activity list, through the same gunicorn, is the
    ceiling: what the stack does when Django does no work;
 5. prints one table and writes it to bench/results/.
@@ -127,6 +129,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers")
     parser.add_argument("--clients", type=int, default=4, help="concurrent client processes")
     parser.add_argument("--seconds", type=float, default=4.0, help="per measurement")
+    parser.add_argument(
+        "--warm-up",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="before the long-tail mix, other long-tail addresses for this long (0: cold)",
+    )
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
     parser.add_argument("--reuse-db", action="store_true", help="keep a seeded database")
     args = parser.parse_args()
@@ -136,6 +145,8 @@ def parse_args() -> argparse.Namespace:
         parser.error("benchmarks use a local Redis only")
     if not 1 <= args.seconds <= 60 or not 1 <= args.clients <= 32:
         parser.error("--seconds must be 1-60 and --clients 1-32")
+    if not 0 <= args.warm_up <= 120:
+        parser.error("--warm-up must be 0-120 seconds")
     return args
 
 
@@ -302,9 +313,10 @@ def long_tail_address(rng: random.Random, activities: int) -> str:
     return "/activiteiten/?" + urlencode(params, doseq=True)
 
 
-def _client(port, path, mode, seconds, offset, activities, queue) -> None:
+def _client(port, path, mode, seconds, offset, activities, seed, queue) -> None:
     done = errors = 0
-    rng = random.Random(offset)  # the same addresses, in the same order, for every checkout
+    # The same addresses, in the same order, for every checkout.
+    rng = random.Random(seed * 1000 + offset)
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and done < MAX_REQUESTS_PER_RUN:
         target = path
@@ -322,11 +334,11 @@ def _client(port, path, mode, seconds, offset, activities, queue) -> None:
     queue.put((done, errors))
 
 
-def load(port, path, clients, seconds, mode="same", activities=0) -> tuple[float, int]:
+def load(port, path, clients, seconds, mode="same", activities=0, seed=0) -> tuple[float, int]:
     queue = multiprocessing.Queue()
     workers = [
         multiprocessing.Process(
-            target=_client, args=(port, path, mode, seconds, n, activities, queue)
+            target=_client, args=(port, path, mode, seconds, n, activities, seed, queue)
         )
         for n in range(clients)
     ]
@@ -391,6 +403,11 @@ def measure(checkouts: list[tuple[str, Path]], args, pages, scratch: Path) -> li
             if mode != "long-tail":
                 for _ in range(20):  # warm up: imports, connections, the page cache
                     fetch(server.port, path)
+            elif args.warm_up:
+                # A site that has served a while: other addresses of the long tail first (what
+                # each checkout keeps per data version, it keeps from these).
+                step(f"{side.label}: {name}, warming up for {args.warm_up:g}s")
+                load(server.port, path, args.clients, args.warm_up, mode, args.activities, seed=1)
             step(f"{side.label}: {name} ({mode})")
             outcomes.append(
                 load(server.port, path, args.clients, args.seconds, mode, args.activities)
@@ -429,7 +446,8 @@ def report(sides: list[Side], args, elapsed: float) -> None:
     print()
     print(
         f"{args.activities} activities, gunicorn {args.workers} sync workers, "
-        f"{args.clients} clients, {args.seconds:g}s per run, {os.cpu_count()} CPUs"
+        f"{args.clients} clients, {args.seconds:g}s per run, long tail after "
+        f"{args.warm_up:g}s of warm-up, {os.cpu_count()} CPUs"
     )
     for side in sides:
         ceiling = side.ceiling_rps
