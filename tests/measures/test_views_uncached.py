@@ -122,3 +122,18 @@ def test_a_fragments_cache_that_is_down_costs_a_render_never_the_page(client, si
     count = int(re.search(r'id="resultaten-kop"[^>]*>(\d+) activiteiten<', response.text)[1])
     assert 0 < count == len(card_titles(response))
     assert "Maatregelen nummer 1" in card_titles(response)
+
+
+def test_the_header_kept_per_section_marks_each_page_in_the_menu(client, site, settings):
+    def current(url) -> list[str]:
+        response, _ = get(client, url)
+        return re.findall(r'<li><a href="[^"]*" aria-current="(\w+)">(\w+)</a></li>', response.text)
+
+    assert current("/activiteiten/") == [("page", "Activiteiten")]
+    assert current("/statussen/") == [("page", "Statussen")]
+    assert current(f"/activiteiten/{site.activities[0].slug}/") == [("true", "Activiteiten")]
+    assert current("/activiteiten/?status=loopt") == [("page", "Activiteiten")]
+
+    settings.NAP_SITE_CONTACT_EMAIL = "nap@example.org"
+    response, _ = get(client, "/activiteiten/?status=afgerond")
+    assert '<a href="mailto:nap@example.org">nap@example.org</a>' in response.text
